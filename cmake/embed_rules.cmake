@@ -1,0 +1,13 @@
+# Writes OUT: a C++ file holding every DIR/*.json as a (name, text) pair.
+file(GLOB files ${DIR}/*.json)
+list(SORT files)
+set(body "#include \"nix_builder_doctor/engine/embedded_rules.hpp\"\nnamespace nbd::engine {\nconst std::vector<EmbeddedRuleFile>& embedded_rule_files() {\n  static const std::vector<EmbeddedRuleFile> files = {\n")
+foreach(f ${files})
+  get_filename_component(name ${f} NAME)
+  file(READ ${f} text HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "\\\\x\\1" text "${text}")
+  string(APPEND body "    {\"${name}\", std::string(\"${text}\", sizeof(\"${text}\") - 1)},\n")
+endforeach()
+string(APPEND body "  };\n  return files;\n}\n}  // namespace nbd::engine\n")
+file(WRITE ${OUT}.tmp "${body}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different ${OUT}.tmp ${OUT})

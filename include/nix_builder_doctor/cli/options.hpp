@@ -1,0 +1,47 @@
+// The parsed command line. Parsing never exits or prints: it returns options or a usage error
+// with a "did you mean ...?" suggestion where one is near.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "nix_builder_doctor/engine/severity.hpp"
+
+namespace nbd::cli {
+
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+enum class Command { check, explain, rules, help, version };
+enum class Format { text, json };
+enum class ColorMode { automatic, always, never };
+
+struct Options {
+    Command command = Command::check;
+    std::string root = "/";
+    std::optional<std::string> user;
+    std::optional<std::string> system;
+    std::optional<std::string> builders;
+    std::map<std::string, std::string> remote_roots;
+    bool offline = false;
+    Format format = Format::text;
+    std::optional<engine::Severity> fail_on = engine::Severity::error;  // nullopt: never
+    std::vector<std::string> select;
+    std::vector<std::string> ignore;
+    std::map<std::string, engine::Severity> severity_overrides;
+    std::vector<std::string> rule_dirs;
+    double timeout_seconds = 10;
+    int jobs = 16;
+    bool dump_facts = false;
+    ColorMode color = ColorMode::automatic;
+    std::vector<std::string> positional;  // explain FILE, rules ID
+};
+
+Options parse_options(int argc, const char* const* argv);
+std::string usage_text();
+
+}  // namespace nbd::cli

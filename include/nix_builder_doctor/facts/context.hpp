@@ -1,0 +1,36 @@
+// State shared by the fact producers during one gathering: the filesystem, the options, and the
+// document being filled. Producers are functions `void gather_X(GatherContext&)`; each fills
+// its own part of the Facts and may read what earlier producers wrote.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "nix_builder_doctor/facts/accounts.hpp"
+#include "nix_builder_doctor/facts/filesystem.hpp"
+#include "nix_builder_doctor/facts/gather.hpp"
+#include "nix_builder_doctor/parse/machines.hpp"
+#include "nix_builder_doctor/parse/nix_conf.hpp"
+
+namespace nbd::facts {
+
+struct GatherContext {
+    FileSystem& fs;
+    const GatherOptions& options;
+    nlohmann::json facts;
+
+    // Typed state the producers share (the JSON above is what rules see).
+    Accounts accounts;
+    bool multi_user = true;
+    std::string principal;        // who runs ssh for builds
+    unsigned principal_uid = 0;
+    std::string principal_home = "/root";
+    std::optional<Account> user;  // --user, when it exists
+    parse::NixConf local_nix_conf;
+    std::vector<parse::Machine> machines;  // valid entries, one per builder
+};
+
+// A JSON description of a file as a rule needs it: exists, mode ("0600"), owner, group.
+nlohmann::json describe_file(FileSystem& fs, const std::string& path);
+std::string octal_mode(unsigned mode);
+
+}  // namespace nbd::facts

@@ -1,0 +1,26 @@
+// Builds the Facts document: everything the rules may look at, gathered from the files under
+// the root (and, for builders given with --remote-root, from their own trees). The Facts are
+// plain JSON so that users can see them (--dump-facts) and rules can only read, never compute.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+namespace nbd::facts {
+
+struct GatherOptions {
+    std::string root = "/";
+    std::optional<std::string> user;           // --user; else the caller decides ($SUDO_USER...)
+    std::optional<std::string> system;         // --system
+    std::optional<std::string> builders_spec;  // --builders
+    std::map<std::string, std::string> remote_roots;  // --remote-root HOST=DIR
+};
+
+nlohmann::json gather_facts(const GatherOptions& options);
+
+// Systems Nix knows (doubles like x86_64-linux), for validation and did-you-mean.
+const std::vector<std::string>& known_systems();
+
+}  // namespace nbd::facts

@@ -1,0 +1,31 @@
+// Facts of one nix.conf (local or a builder's): its problems as lists rules can iterate, and
+// its effective settings. Shared by the local and the remote producers.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "nix_builder_doctor/facts/accounts.hpp"
+#include "nix_builder_doctor/facts/filesystem.hpp"
+#include "nix_builder_doctor/parse/nix_conf.hpp"
+
+namespace nbd::facts {
+
+struct NixConfView {
+    parse::NixConf conf;
+    nlohmann::json facts;  // the entry for /nix_confs
+};
+
+// `side` is "local" or "builder"; `builder` the builder URI for the latter.
+NixConfView describe_nix_conf(FileSystem& fs, const Accounts& accounts, const std::string& side,
+                              const std::string& builder, bool multi_user);
+
+// The effective value of a list setting, or `fallback` when the files never set it.
+std::vector<std::string> setting_tokens(const parse::NixConf& conf, const std::string& name,
+                                        const std::vector<std::string>& fallback);
+
+// Nix's matching of trusted-users / allowed-users (daemon.cc): `*`, the name, `@group` with the
+// user's primary or supplementary group.
+bool nix_user_listed(const std::vector<std::string>& list, const std::string& user, const Accounts& accounts);
+
+}  // namespace nbd::facts

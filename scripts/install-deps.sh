@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what building and testing nix-builder-doctor needs on Debian 12 (as root, or with sudo).
+# Skips apt entirely when everything is already there.
+set -euo pipefail
+
+packages=(g++ make cmake pkg-config git ca-certificates
+          libssh2-1-dev nlohmann-json3-dev libcxxopts-dev libgtest-dev libssl-dev
+          openssh-client)
+if [ "${1:-}" = "--test" ]; then
+  # The tests also run real sshd and Nix, and build the fuzzers with clang.
+  packages+=(openssh-server nix-bin clang libclang-rt-14-dev python3)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installing: ${missing[*]}" >&2
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+"${as_root[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

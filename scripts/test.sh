@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds and runs every test: unit and golden tests (ctest), the same under ASan/UBSan, and each
+# libFuzzer target for a bounded time. Installs what it needs on Debian 12.
+# FUZZ_SECONDS (default 20) bounds each fuzzer run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh --test
+
+echo "== build and unit tests"
+scripts/build.sh build
+(cd build && ctest --output-on-failure -j"$(nproc)")
+
+echo "== unit tests under ASan/UBSan"
+scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DNBD_SANITIZE=ON
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j"$(nproc)")
+
+echo "== fuzzers (${FUZZ_SECONDS:-20} s each)"
+CC=clang CXX=clang++ scripts/build.sh build-fuzz -DNBD_FUZZ=ON -DNBD_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug
+for target in build-fuzz/fuzz_*; do
+  name=$(basename "$target")
+  corpus=tests/fuzz/corpus/${name#fuzz_}
+  work=$(mktemp -d)
+  [ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
+  echo "-- $name"
+  "$target" -max_total_time="${FUZZ_SECONDS:-20}" -max_len=4096 -timeout=10 -rss_limit_mb=2048 "$work" 2>&1 | tail -n 2
+  rm -rf "$work"
+done
+echo "== all tests passed"

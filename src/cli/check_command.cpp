@@ -1,0 +1,114 @@
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "nix_builder_doctor/cli/commands.hpp"
+#include "nix_builder_doctor/engine/evaluator.hpp"
+#include "nix_builder_doctor/facts/gather.hpp"
+#include "nix_builder_doctor/report/report.hpp"
+#include "nix_builder_doctor/util/strings.hpp"
+
+#ifndef NBD_VERSION
+#define NBD_VERSION "0.0.0"
+#endif
+
+namespace nbd::cli {
+namespace {
+
+// --user, else $SUDO_USER, else the invoking user. Only an explicit --user must exist.
+std::optional<std::string> default_user() {
+    if (const char* sudo_user = std::getenv("SUDO_USER"); sudo_user && *sudo_user) return std::string(sudo_user);
+    if (const passwd* pw = ::getpwuid(::getuid())) return std::string(pw->pw_name);
+    return std::nullopt;
+}
+
+void check_system(const Options& options) {
+    if (!options.system) return;
+    const auto& systems = facts::known_systems();
+    if (std::find(systems.begin(), systems.end(), *options.system) != systems.end()) return;
+    if (auto near = util::nearest(*options.system, systems))
+        throw UsageError("--system: '" + *options.system + "' is not a Nix system (did you mean " + *near + "?)");
+}
+
+void check_user(const Options& options, const nlohmann::json& facts) {
+    if (!options.user || facts.value("/user/exists"_json_pointer, false)) return;
+    std::vector<std::string> names;
+    for (const auto& n : facts.value("/passwd_names"_json_pointer, nlohmann::json::array())) names.push_back(n.get<std::string>());
+    std::string message = "--user: no user '" + *options.user + "' in " + options.root + (options.root == "/" ? "" : "/") +
+                          "etc/passwd";
+    if (auto near = util::nearest(*options.user, names)) message += " (did you mean " + *near + "?)";
+    throw UsageError(message);
+}
+
+report::Report make_report(const nlohmann::json& facts, engine::SelectedFindings selected) {
+    report::Report r;
+    r.tool_version = NBD_VERSION;
+    r.principal = facts.value("/principal/name"_json_pointer, std::string("root"));
+    const std::string install = facts.value("/install/kind"_json_pointer, std::string("unknown"));
+    r.context = "principal " + r.principal + " (" + install + " install), system " +
+                facts.value("/system/value"_json_pointer, std::string("?"));
+    if (facts.value("/root"_json_pointer, std::string("/")) != "/") r.context += ", root " + facts["root"].get<std::string>();
+    for (const auto& b : facts.value("/builders"_json_pointer, nlohmann::json::array())) {
+        report::BuilderStatus status;
+        status.uri = b.value("uri", "");
+        status.host = b.value("host", "");
+        status.where = b.value("file", "") + (b.value("line", 0) > 0 ? ":" + std::to_string(b.value("line", 0)) : "");
+        status.stages = b.value("stages", nlohmann::json::object());
+        status.probed = b.value("probed", false);
+        r.builders.push_back(status);
+    }
+    if (r.builders.empty()) r.notes.push_back("no remote builders are configured");
+    r.findings = std::move(selected.findings);
+    r.summary = engine::summarize(r.findings, selected.suppressed);
+    return r;
+}
+
+int exit_code_for(const Options& options, const std::vector<engine::Finding>& findings) {
+    if (!options.fail_on) return kExitClean;
+    for (const auto& f : findings)
+        if (f.severity >= *options.fail_on) return kExitFindings;
+    return kExitClean;
+}
+
+}  // namespace
+
+int run_check_command(const Options& options, std::ostream& out, std::ostream& /*err*/) {
+    const auto rules = load_rules_or_throw(options);
+    check_selectors(options, rules);
+    check_system(options);
+    std::error_code ec;
+    if (!std::filesystem::is_directory(options.root, ec)) throw UsageError("--root: '" + options.root + "' is not a directory");
+    for (const auto& [host, dir] : options.remote_roots)
+        if (!std::filesystem::is_directory(dir, ec)) throw UsageError("--remote-root " + host + ": '" + dir + "' is not a directory");
+
+    facts::GatherOptions gather;
+    gather.root = options.root;
+    gather.user = options.user ? options.user : default_user();
+    gather.system = options.system;
+    gather.builders_spec = options.builders;
+    gather.remote_roots = options.remote_roots;
+    const nlohmann::json facts = facts::gather_facts(gather);
+    check_user(options, facts);
+
+    if (options.dump_facts) {
+        out << facts.dump(2) << "\n";
+        return kExitClean;
+    }
+    engine::Selection selection{options.select, options.ignore, options.severity_overrides};
+    auto selected = engine::apply_selection(engine::evaluate_rules(rules, facts), selection);
+    const report::Report report = make_report(facts, std::move(selected));
+    if (options.format == Format::json) {
+        out << report::render_json(report).dump(2) << "\n";
+    } else {
+        report::TextStyle style;
+        style.color = options.color == ColorMode::always ||
+                      (options.color == ColorMode::automatic && &out == &std::cout && report::should_use_color(STDOUT_FILENO));
+        out << report::render_text(report, style);
+    }
+    return exit_code_for(options, report.findings);
+}
+
+}  // namespace nbd::cli

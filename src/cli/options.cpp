@@ -1,0 +1,157 @@
+#include "nix_builder_doctor/cli/options.hpp"
+
+#include <cxxopts.hpp>
+
+#include "nix_builder_doctor/util/strings.hpp"
+
+namespace nbd::cli {
+namespace {
+
+const std::vector<std::string> kCommands = {"check", "explain", "rules", "help", "version"};
+
+cxxopts::Options make_parser() {
+    cxxopts::Options o("nix-builder-doctor", "Find why Nix remote builds over SSH fail, and how to fix it.");
+    o.custom_help("[check|explain [FILE|-]|rules [ID]] [OPTIONS]");
+    o.add_options()
+        ("root", "read the machine's files under DIR instead of /", cxxopts::value<std::string>(), "DIR")
+        ("user", "the person whose view is compared with root's (default: $SUDO_USER, else the invoking user)",
+         cxxopts::value<std::string>(), "NAME")
+        ("system", "the local Nix system (default: nix.conf `system`, else this machine's)", cxxopts::value<std::string>(), "SYSTEM")
+        ("builders", "use SPEC (nix.conf `builders` syntax, @file allowed) instead of the configured builders",
+         cxxopts::value<std::string>(), "SPEC")
+        ("remote-root", "builder HOST's files are under DIR: lint them without a connection (repeatable)",
+         cxxopts::value<std::vector<std::string>>(), "HOST=DIR")
+        ("offline", "no network at all; only what files can tell")
+        ("format", "output format: text or json", cxxopts::value<std::string>()->default_value("text"), "FORMAT")
+        ("fail-on", "exit 1 when a finding reaches this level: error, warning, info or never",
+         cxxopts::value<std::string>()->default_value("error"), "LEVEL")
+        ("select", "only these rules: ids or family prefixes, comma-separated (e.g. hostkey.)",
+         cxxopts::value<std::vector<std::string>>(), "ID,...")
+        ("ignore", "drop these rules: ids or family prefixes, comma-separated", cxxopts::value<std::vector<std::string>>(), "ID,...")
+        ("severity", "change a rule's severity, e.g. keys.legacy-type=error (repeatable)",
+         cxxopts::value<std::vector<std::string>>(), "ID=LEVEL")
+        ("rules", "also load rule files from DIR (repeatable)", cxxopts::value<std::vector<std::string>>(), "DIR")
+        ("timeout", "seconds per builder for all live stages together", cxxopts::value<double>()->default_value("10"), "SECONDS")
+        ("jobs", "builders probed at once", cxxopts::value<int>()->default_value("16"), "N")
+        ("dump-facts", "print the Facts document the rules see, as JSON, and exit")
+        ("color", "colour: auto, always or never (auto honours NO_COLOR)", cxxopts::value<std::string>()->default_value("auto"), "WHEN")
+        ("h,help", "show this help")
+        ("version", "print the version")
+        ("positional", "", cxxopts::value<std::vector<std::string>>());
+    o.parse_positional({"positional"});
+    return o;
+}
+
+std::vector<std::string> option_names() {
+    return {"--root", "--user", "--system", "--builders", "--remote-root", "--offline", "--format", "--fail-on",
+            "--select", "--ignore", "--severity", "--rules", "--timeout", "--jobs", "--dump-facts", "--color",
+            "--help", "--version"};
+}
+
+std::string suggest(const std::string& word, const std::vector<std::string>& candidates) {
+    if (auto near = util::nearest(word, candidates)) return " (did you mean " + *near + "?)";
+    return "";
+}
+
+engine::Severity parse_level(const std::string& text, const std::string& what) {
+    if (auto s = engine::parse_severity(text)) return *s;
+    throw UsageError(what + ": '" + text + "' is not error, warning or info" + suggest(text, {"error", "warning", "info"}));
+}
+
+std::vector<std::string> comma_list(const std::vector<std::string>& values) {
+    std::vector<std::string> out;
+    for (const auto& v : values)
+        for (const auto& item : util::split_tokens(v, ", ")) out.push_back(item);
+    return out;
+}
+
+}  // namespace
+
+std::string usage_text() {
+    auto parser = make_parser();
+    return parser.help({""}) +
+           "\nCommands:\n"
+           "  check              lint the local config, probe every builder, report (the default)\n"
+           "  explain [FILE|-]   diagnose the log of a failed build\n"
+           "  rules [ID]         list the rules, or show one\n"
+           "\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage error,\n"
+           "3 internal error.\n";
+}
+
+Options parse_options(int argc, const char* const* argv) {
+    auto parser = make_parser();
+    cxxopts::ParseResult result;
+    try {
+        result = parser.parse(argc, argv);
+    } catch (const cxxopts::exceptions::no_such_option& e) {
+        std::string bad = e.what();
+        // cxxopts says: Option 'xyz' does not exist
+        const auto a = bad.find('\''), b = bad.rfind('\'');
+        std::string name = (a != std::string::npos && b > a) ? bad.substr(a + 1, b - a - 1) : bad;
+        throw UsageError("unknown option --" + name + suggest("--" + name, option_names()));
+    } catch (const cxxopts::exceptions::exception& e) {
+        throw UsageError(e.what());
+    }
+    Options o;
+    std::vector<std::string> positional;
+    if (result.count("positional")) positional = result["positional"].as<std::vector<std::string>>();
+    if (!positional.empty()) {
+        const std::string& first = positional.front();
+        if (first == "check") o.command = Command::check;
+        else if (first == "explain") o.command = Command::explain;
+        else if (first == "rules") o.command = Command::rules;
+        else if (first == "help") o.command = Command::help;
+        else if (first == "version") o.command = Command::version;
+        else throw UsageError("unknown command '" + first + "'" + suggest(first, kCommands));
+        positional.erase(positional.begin());
+    }
+    o.positional = positional;
+    if (o.command == Command::check && !o.positional.empty())
+        throw UsageError("check takes no arguments, got '" + o.positional.front() + "'");
+    if (o.positional.size() > 1) throw UsageError("too many arguments: '" + o.positional[1] + "'");
+    if (result.count("help")) o.command = Command::help;
+    if (result.count("version")) o.command = Command::version;
+
+    if (result.count("root")) o.root = result["root"].as<std::string>();
+    if (result.count("user")) o.user = result["user"].as<std::string>();
+    if (result.count("system")) o.system = result["system"].as<std::string>();
+    if (result.count("builders")) o.builders = result["builders"].as<std::string>();
+    if (result.count("remote-root")) {
+        for (const auto& spec : result["remote-root"].as<std::vector<std::string>>()) {
+            const auto eq = spec.find('=');
+            if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+                throw UsageError("--remote-root wants HOST=DIR, got '" + spec + "'");
+            o.remote_roots[spec.substr(0, eq)] = spec.substr(eq + 1);
+        }
+    }
+    o.offline = result.count("offline") > 0;
+    const std::string format = result["format"].as<std::string>();
+    if (format == "text") o.format = Format::text;
+    else if (format == "json") o.format = Format::json;
+    else throw UsageError("--format: '" + format + "' is not text or json" + suggest(format, {"text", "json"}));
+    const std::string fail_on = result["fail-on"].as<std::string>();
+    o.fail_on = fail_on == "never" ? std::nullopt : std::optional(parse_level(fail_on, "--fail-on"));
+    if (result.count("select")) o.select = comma_list(result["select"].as<std::vector<std::string>>());
+    if (result.count("ignore")) o.ignore = comma_list(result["ignore"].as<std::vector<std::string>>());
+    if (result.count("severity")) {
+        for (const auto& spec : comma_list(result["severity"].as<std::vector<std::string>>())) {
+            const auto eq = spec.find('=');
+            if (eq == std::string::npos) throw UsageError("--severity wants ID=LEVEL, got '" + spec + "'");
+            o.severity_overrides[spec.substr(0, eq)] = parse_level(spec.substr(eq + 1), "--severity " + spec.substr(0, eq));
+        }
+    }
+    if (result.count("rules")) o.rule_dirs = result["rules"].as<std::vector<std::string>>();
+    o.timeout_seconds = result["timeout"].as<double>();
+    if (!(o.timeout_seconds > 0 && o.timeout_seconds <= 3600)) throw UsageError("--timeout must be between 0 and 3600 seconds");
+    o.jobs = result["jobs"].as<int>();
+    if (o.jobs < 1 || o.jobs > 1024) throw UsageError("--jobs must be between 1 and 1024");
+    o.dump_facts = result.count("dump-facts") > 0;
+    const std::string color = result["color"].as<std::string>();
+    if (color == "auto") o.color = ColorMode::automatic;
+    else if (color == "always") o.color = ColorMode::always;
+    else if (color == "never") o.color = ColorMode::never;
+    else throw UsageError("--color: '" + color + "' is not auto, always or never" + suggest(color, {"auto", "always", "never"}));
+    return o;
+}
+
+}  // namespace nbd::cli

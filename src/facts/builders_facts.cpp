@@ -1,0 +1,201 @@
+#include <algorithm>
+#include <regex>
+#include <set>
+
+#include "nix_builder_doctor/facts/identity_facts.hpp"
+#include "nix_builder_doctor/facts/producers.hpp"
+#include "nix_builder_doctor/facts/systems.hpp"
+#include "nix_builder_doctor/parse/ssh_public_key.hpp"
+#include "nix_builder_doctor/util/strings.hpp"
+
+namespace nbd::facts {
+namespace {
+
+// Store types Nix can offload builds to.
+const std::set<std::string> kBuildSchemes = {"ssh", "ssh-ng", "mounted-ssh-ng", "unix"};
+const std::vector<std::string> kKnownSchemes = {"ssh", "ssh-ng", "mounted-ssh-ng", "unix", "local", "daemon", "auto",
+                                                "file", "http", "https", "s3", "dummy", "local-overlay"};
+// Features that are about what a machine can do, never sensibly required of every derivation.
+const std::set<std::string> kCapabilityFeatures = {"big-parallel", "kvm", "nixos-test", "uid-range", "apple-virt",
+                                                   "ca-derivations", "recursive-nix"};
+
+nlohmann::json describe_host_key(const parse::Machine& m) {
+    nlohmann::json h = {{"set", m.host_key_set}, {"raw", m.host_key_base64}, {"valid", false}, {"kind", "unset"}};
+    if (!m.host_key_set) return h;
+    const bool looks_like_type = parse::find_key_type(m.host_key_base64) != nullptr;
+    if (looks_like_type) {
+        h["kind"] = "raw_key_line";
+        h["problem"] = "it holds the key line '" + m.host_key_base64 + " ...' itself, not its base64 encoding";
+        return h;
+    }
+    if (!m.host_key_decodes) {
+        h["kind"] = "not_base64";
+        h["problem"] = "it is not base64";
+        return h;
+    }
+    const std::string& decoded = m.host_key_decoded;
+    // The first line of the decoded text is what Nix writes into its temporary known_hosts.
+    const std::string first_line(util::trim(decoded.substr(0, decoded.find('\n'))));
+    if (const auto key = parse::parse_public_key(first_line); key.key) {
+        h["kind"] = "key_line";
+        h["valid"] = true;
+        h["key_line"] = parse::public_key_line(*key.key);
+        h["type"] = key.key->plain_type;
+        h["fingerprint"] = key.key->fingerprint;
+        return h;
+    }
+    if (const auto blob = parse::parse_public_key_blob(util::to_bytes(decoded)); blob.key) {
+        h["kind"] = "blob";
+        h["problem"] = "it is the base64 of the binary key blob only; Nix needs the base64 of the whole line '" +
+                       parse::public_key_line(*blob.key) + "'";
+        h["fingerprint"] = blob.key->fingerprint;
+        h["key_line"] = parse::public_key_line(*blob.key);
+        return h;
+    }
+    h["kind"] = "garbage";
+    h["problem"] = "it decodes to something that is not an OpenSSH public key line";
+    return h;
+}
+
+// The heuristics of machines.features-split-by-space: a blank inside a feature list shifts the
+// rest into the mandatory column (and beyond).
+std::string features_split_reason(const parse::Machine& m) {
+    for (const auto& f : m.mandatory_features)
+        if (kCapabilityFeatures.count(f))
+            return "'" + f + "' landed in the mandatory-features column, so only derivations that require it can use this builder";
+    if (m.host_key_set && !m.host_key_decodes && std::regex_match(m.host_key_base64, std::regex("[a-z][a-z0-9-]*")) &&
+        parse::find_key_type(m.host_key_base64) == nullptr)
+        return "'" + m.host_key_base64 + "' landed in the host-key column";
+    return "";
+}
+
+nlohmann::json describe_machine(GatherContext& ctx, const parse::Machine& m, const std::string& local_system) {
+    nlohmann::json b;
+    const auto& s = m.store;
+    b["uri"] = s.completed;
+    b["written"] = s.written;
+    b["scheme"] = s.scheme.empty() ? s.special : s.scheme;
+    b["host"] = s.host;
+    b["user"] = s.has_user ? s.user : "";
+    b["has_user"] = s.has_user;
+    b["port"] = s.port ? static_cast<int>(*s.port) : 22;
+    b["file"] = m.file;
+    b["line"] = m.line;
+    b["entry"] = m.entry;
+    b["column_count"] = m.column_count;
+    b["systems"] = m.systems_set ? m.systems : std::vector<std::string>{local_system};
+    b["systems_set"] = m.systems_set;
+    b["max_jobs"] = m.max_jobs;
+    b["speed_factor"] = m.speed_factor;
+    b["supported_features"] = m.supported_features;
+    b["mandatory_features"] = m.mandatory_features;
+    b["is_ssh"] = s.scheme == "ssh" || s.scheme == "ssh-ng" || s.scheme == "mounted-ssh-ng";
+    b["scheme_supported"] = kBuildSchemes.count(s.scheme) > 0;
+    if (!b["scheme_supported"].get<bool>()) {
+        const std::string scheme = b["scheme"];
+        auto near = util::nearest(scheme, {"ssh", "ssh-ng"});
+        b["scheme_hint"] = near ? " (did you mean " + *near + "://?)" : "";
+    }
+    b["unknown_systems"] = nlohmann::json::array();
+    for (const auto& system : m.systems) {
+        if (is_known_system(system)) continue;
+        auto near = util::nearest(system, known_systems());
+        b["unknown_systems"].push_back({{"system", system}, {"hint", near ? " (did you mean " + *near + "?)" : ""}});
+    }
+    b["features_split_reason"] = features_split_reason(m);
+    b["extra_columns"] = m.column_count > 8 ? m.column_count - 8 : 0;
+    b["host_key"] = describe_host_key(m);
+    b["ssh_key"] = nullptr;
+    if (m.ssh_key) {
+        auto key = describe_identity(ctx.fs, *m.ssh_key, ctx.principal_uid, "machines");
+        key["absolute"] = !m.ssh_key->empty() && (*m.ssh_key)[0] == '/';
+        key["principal_can_read"] = key.value("exists", false) && ctx.principal_uid == 0;
+        if (ctx.principal_uid != 0 && key.value("exists", false)) {
+            const unsigned mode = std::stoul(key.value("mode", std::string("0")), nullptr, 8);
+            key["principal_can_read"] = (key.value("uid", 1u) == ctx.principal_uid && (mode & 0400)) || (mode & 0004);
+        }
+        b["ssh_key"] = key;
+    }
+    b["probed"] = false;
+    b["stages"] = nlohmann::json::object();
+    return b;
+}
+
+unsigned count_entries(GatherContext& ctx, const std::string& path) {
+    const auto read = ctx.fs.read(path);
+    if (read.status != parse::ReadStatus::ok) return 0;
+    return static_cast<unsigned>(parse::parse_machines(read.text, path, 0, include_source(ctx.fs)).machines.size());
+}
+
+}  // namespace
+
+void gather_builders(GatherContext& ctx) {
+    auto& f = ctx.facts;
+    std::string local_system = host_system();
+    std::string system_source = "this machine";
+    if (ctx.options.system) {
+        local_system = *ctx.options.system;
+        system_source = "--system";
+    } else if (f["nixconf"].contains("system")) {
+        local_system = f["nixconf"]["system"];
+        system_source = "nix.conf";
+    }
+    f["system"] = {{"value", local_system}, {"source", system_source}};
+
+    const auto& builders_setting = f["nixconf"]["builders"];
+    parse::Machines machines;
+    if (builders_setting["set"].get<bool>()) {
+        machines = parse::parse_machines(builders_setting["value"].get<std::string>(), builders_setting["file"].get<std::string>(),
+                                         builders_setting["line"].get<int>(), include_source(ctx.fs));
+    } else {
+        const auto read = ctx.fs.read("/etc/nix/machines");
+        if (read.status == parse::ReadStatus::ok)
+            machines = parse::parse_machines(read.text, "/etc/nix/machines", 0, include_source(ctx.fs));
+    }
+
+    nlohmann::json m;
+    m["errors"] = nlohmann::json::array();
+    for (const auto& e : machines.errors) m["errors"].push_back({{"file", e.file}, {"line", e.line}, {"message", e.message}});
+    m["missing_files"] = nlohmann::json::array();
+    for (const auto& missing : machines.missing_files)
+        m["missing_files"].push_back({{"path", missing.path}, {"file", missing.file}, {"line", missing.line}});
+    m["etc_machines_entries"] = count_entries(ctx, "/etc/nix/machines");
+
+    f["builders"] = nlohmann::json::array();
+    std::set<std::string> seen;
+    unsigned for_system = 0;
+    for (const auto& machine : machines.machines) {
+        if (!machine.valid) continue;
+        auto b = describe_machine(ctx, machine, local_system);
+        b["duplicate"] = !seen.insert(b["uri"].get<std::string>()).second;
+        if (b["duplicate"].get<bool>()) {
+            m.emplace("duplicates", nlohmann::json::array());
+            m["duplicates"].push_back({{"uri", b["uri"]}, {"file", b["file"]}, {"line", b["line"]}});
+            continue;  // the same builder twice: report it once, check it once
+        }
+        const auto& systems = b["systems"];
+        if (std::find(systems.begin(), systems.end(), local_system) != systems.end() && machine.max_jobs > 0) ++for_system;
+        ctx.machines.push_back(machine);
+        f["builders"].push_back(std::move(b));
+    }
+    if (!m.contains("duplicates")) m["duplicates"] = nlohmann::json::array();
+    m["entry_count"] = f["builders"].size();
+    m["builders_for_system"] = for_system;
+    f["machines"] = m;
+
+    // A builder's store also used as a substituter: when the builder is down every command fails.
+    nlohmann::json ssh_substituters = nlohmann::json::array();
+    for (const auto& s : f["nixconf"]["substituters"]) {
+        const std::string uri = s["uri"];
+        if (!util::starts_with(uri, "ssh://") && !util::starts_with(uri, "ssh-ng://")) continue;
+        std::string builder;
+        for (const auto& b : f["builders"]) {
+            const std::string host = b["host"];
+            if (!host.empty() && uri.find(host) != std::string::npos) builder = b["uri"];
+        }
+        ssh_substituters.push_back({{"uri", uri}, {"file", s["file"]}, {"line", s["line"]}, {"builder", builder}});
+    }
+    f["nixconf"]["ssh_substituters"] = ssh_substituters;
+}
+
+}  // namespace nbd::facts

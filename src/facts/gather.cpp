@@ -1,0 +1,21 @@
+#include "nix_builder_doctor/facts/gather.hpp"
+
+#include "nix_builder_doctor/facts/producers.hpp"
+
+namespace nbd::facts {
+
+nlohmann::json gather_facts(const GatherOptions& options) {
+    RootedFileSystem fs(options.root);
+    GatherContext ctx{fs, options, nlohmann::json::object()};
+    ctx.facts["root"] = options.root;
+    gather_install(ctx);
+    gather_local_nix_conf(ctx);
+    gather_builders(ctx);
+    gather_ssh_views(ctx);
+    gather_remote_roots(ctx);
+    gather_nixos(ctx);
+    gather_file_records(ctx);
+    return ctx.facts;
+}
+
+}  // namespace nbd::facts

@@ -1,0 +1,126 @@
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "nix_builder_doctor/facts/producers.hpp"
+#include "nix_builder_doctor/util/strings.hpp"
+
+namespace nbd::facts {
+namespace {
+
+constexpr const char* kDaemonSocket = "/nix/var/nix/daemon-socket/socket";
+
+// Places nix-daemon (and a user's nix) find `ssh`: the daemon's PATH on NixOS and in the
+// installers' service files, and the usual system directories.
+const std::vector<std::string> kSshLocations = {
+    "/run/current-system/sw/bin/ssh", "/nix/var/nix/profiles/default/bin/ssh", "/usr/bin/ssh", "/bin/ssh",
+    "/usr/local/bin/ssh", "/opt/homebrew/bin/ssh"};
+
+// Whether something accepts connections on the local daemon socket. Only for the real root:
+// the socket of a tree under --root belongs to no running daemon.
+bool socket_accepts(const std::string& path) {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+    const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+    ::close(fd);
+    return ok;
+}
+
+bool is_nixos(FileSystem& fs) {
+    if (fs.stat("/etc/NIXOS")) return true;
+    const auto os_release = fs.read("/etc/os-release");
+    for (const auto& line : util::split_lines(os_release.text))
+        if (line == "ID=nixos" || line == "ID=\"nixos\"") return true;
+    return false;
+}
+
+}  // namespace
+
+void gather_install(GatherContext& ctx) {
+    auto& f = ctx.facts;
+    ctx.accounts = Accounts::load(ctx.fs);
+    f["passwd_names"] = ctx.accounts.user_names();
+    f["account_errors"] = ctx.accounts.errors();
+
+    // The install kind decides who runs ssh: nix-daemon (root) in a multi-user install, the
+    // store's owner in a single-user one.
+    nlohmann::json install;
+    install["store"] = describe_file(ctx.fs, "/nix/store");
+    const auto store = ctx.fs.stat("/nix/store");
+    if (!store) {
+        install["kind"] = "multi-user";
+        install["assumed"] = true;  // no /nix in the tree: the common case (NixOS, installers)
+    } else if (store->uid == 0) {
+        install["kind"] = "multi-user";
+        install["assumed"] = false;
+    } else {
+        install["kind"] = "single-user";
+        install["assumed"] = false;
+        install["store_owner"] = ctx.accounts.user_name(store->uid);
+    }
+    ctx.multi_user = install["kind"] == "multi-user";
+
+    nlohmann::json socket = {{"path", kDaemonSocket}};
+    const auto socket_info = ctx.fs.lstat(kDaemonSocket);
+    socket["exists"] = socket_info.has_value();
+    socket["live_system"] = ctx.options.root == "/";
+    // Only the machine we run on has a daemon to ask; a tree under --root has none.
+    if (ctx.options.root == "/" && store) {
+        socket["accepts"] = socket_info.has_value() && socket_accepts(kDaemonSocket);
+        socket["state"] = !socket_info ? "does not exist" : socket["accepts"].get<bool>() ? "accepts connections" : "refuses connections";
+    }
+    install["daemon_socket"] = socket;
+    f["install"] = install;
+
+    if (ctx.multi_user) {
+        ctx.principal = "root";
+        ctx.principal_uid = 0;
+    } else {
+        ctx.principal = install["store_owner"].get<std::string>();
+        ctx.principal_uid = store->uid;
+    }
+    if (const auto* a = ctx.accounts.by_name(ctx.principal)) ctx.principal_home = a->home;
+    else if (ctx.principal != "root") ctx.principal_home = "/home/" + ctx.principal;
+    f["principal"] = {{"name", ctx.principal},
+                      {"uid", ctx.principal_uid},
+                      {"home", ctx.principal_home},
+                      {"why", ctx.multi_user ? "nix-daemon runs ssh as root in a multi-user install"
+                                             : "a single-user install runs ssh as the store's owner"}};
+
+    nlohmann::json user = nullptr;
+    if (ctx.options.user) {
+        user = {{"name", *ctx.options.user}, {"exists", false}};
+        if (const auto* a = ctx.accounts.by_name(*ctx.options.user)) {
+            ctx.user = *a;
+            user["exists"] = true;
+            user["uid"] = a->uid;
+            user["home"] = a->home;
+            user["is_principal"] = a->name == ctx.principal;
+            user["owns_store"] = store && store->uid == a->uid;
+        }
+    }
+    f["user"] = user;
+
+    f["nixos"] = {{"is_nixos", is_nixos(ctx.fs)}};
+    f["nixos"]["nix_conf"] = describe_file(ctx.fs, "/etc/nix/nix.conf");
+
+    // ssh: only decidable on a tree that holds a system (a shell at least), not a config snapshot.
+    nlohmann::json ssh = {{"searched", kSshLocations}, {"found", false}};
+    ssh["decidable"] = ctx.fs.stat("/bin/sh").has_value() || ctx.fs.stat("/usr/bin/env").has_value();
+    for (const auto& path : kSshLocations) {
+        if (const auto info = ctx.fs.stat(path); info && info->is_regular) {
+            ssh["found"] = true;
+            ssh["path"] = path;
+            break;
+        }
+    }
+    f["ssh_binary"] = ssh;
+}
+
+}  // namespace nbd::facts

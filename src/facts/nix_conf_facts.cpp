@@ -1,0 +1,109 @@
+#include "nix_builder_doctor/facts/nix_conf_facts.hpp"
+
+#include <algorithm>
+
+#include "nix_builder_doctor/util/encoding.hpp"
+#include "nix_builder_doctor/util/strings.hpp"
+
+namespace nbd::facts {
+namespace {
+
+constexpr const char* kNixConf = "/etc/nix/nix.conf";
+
+nlohmann::json where(const std::string& file, int line) { return {{"file", file}, {"line", line}}; }
+
+// Why a trusted-public-keys entry is not `name:base64(32-byte ed25519 key)`, or "".
+std::string public_key_problem(const std::string& entry) {
+    const auto colon = entry.find(':');
+    if (colon == std::string::npos) return "it has no ':' between the key name and the key";
+    if (colon == 0) return "the key name before ':' is empty";
+    const std::string data = entry.substr(colon + 1);
+    if (data.empty()) return "the key after ':' is empty";
+    const auto bytes = util::base64_decode(data);
+    if (!bytes) return "the part after ':' is not base64";
+    if (bytes->size() != 32)
+        return "it decodes to " + std::to_string(bytes->size()) + " bytes; an ed25519 public key has 32" +
+               (bytes->size() == 64 ? " (this looks like a secret key: never publish it)" : "");
+    return "";
+}
+
+bool is_false(const std::string& value) { return value == "false" || value == "no" || value == "0"; }
+
+}  // namespace
+
+std::vector<std::string> setting_tokens(const parse::NixConf& conf, const std::string& name,
+                                        const std::vector<std::string>& fallback) {
+    const auto* e = conf.get(name);
+    if (!e) return fallback;
+    if (e->appended_to_default) {
+        std::vector<std::string> all = fallback;
+        all.insert(all.end(), e->tokens.begin(), e->tokens.end());
+        return all;
+    }
+    return e->tokens;
+}
+
+bool nix_user_listed(const std::vector<std::string>& list, const std::string& user, const Accounts& accounts) {
+    const auto groups = accounts.groups_of(user);
+    for (const auto& item : list) {
+        if (item == "*" || item == user) return true;
+        if (item.size() > 1 && item[0] == '@' && std::find(groups.begin(), groups.end(), item.substr(1)) != groups.end())
+            return true;
+    }
+    return false;
+}
+
+NixConfView describe_nix_conf(FileSystem& fs, const Accounts& accounts, const std::string& side,
+                              const std::string& builder, bool multi_user) {
+    NixConfView view;
+    auto& j = view.facts;
+    j = {{"side", side}, {"builder", builder}, {"path", kNixConf}};
+    const auto read = fs.read(kNixConf);
+    j["exists"] = read.status == parse::ReadStatus::ok;
+    if (read.status == parse::ReadStatus::ok) view.conf = parse::parse_nix_conf(read.text, kNixConf, include_source(fs));
+    const auto& conf = view.conf;
+
+    j["errors"] = nlohmann::json::array();
+    for (const auto& e : conf.errors) j["errors"].push_back({{"file", e.file}, {"line", e.line}, {"message", e.message}});
+    j["unknown"] = nlohmann::json::array();
+    for (const auto& u : conf.unknown_settings) {
+        std::string hint;
+        if (u.extra_of_non_appendable)
+            hint = "; '" + u.name.substr(6) + "' cannot be appended to with 'extra-': set '" + u.name.substr(6) + " = ...' instead";
+        else if (u.suggestion)
+            hint = " (did you mean '" + *u.suggestion + "'?)";
+        j["unknown"].push_back({{"name", u.name}, {"file", u.file}, {"line", u.line}, {"hint", hint},
+                                {"suggestion", u.suggestion.value_or("")}});
+    }
+    j["deprecated"] = nlohmann::json::array();
+    for (const auto& d : conf.deprecated_settings)
+        j["deprecated"].push_back({{"alias", d.alias}, {"canonical", d.canonical}, {"file", d.file}, {"line", d.line}});
+
+    j["require_sigs_false"] = nlohmann::json::array();
+    if (const auto* e = conf.get("require-sigs"); e && is_false(e->value)) j["require_sigs_false"].push_back(where(e->file, e->line));
+
+    j["malformed_public_keys"] = nlohmann::json::array();
+    for (const auto& a : conf.assignments) {
+        if (a.canonical != "trusted-public-keys") continue;
+        for (const auto& token : a.tokens)
+            if (auto problem = public_key_problem(token); !problem.empty())
+                j["malformed_public_keys"].push_back({{"value", token}, {"reason", problem}, {"file", a.file}, {"line", a.line}});
+    }
+
+    j["build_users_group_missing"] = nlohmann::json::array();
+    if (accounts.has_passwd()) {
+        const auto* e = conf.get("build-users-group");
+        if (e && !e->value.empty() && !accounts.group_exists(e->value))
+            j["build_users_group_missing"].push_back({{"name", e->value}, {"file", e->file}, {"line", e->line}});
+        else if (!e && multi_user && !accounts.group_exists("nixbld"))
+            j["build_users_group_missing"].push_back(
+                {{"name", "nixbld"}, {"file", kNixConf}, {"line", 0}, {"default", true}});
+    }
+
+    j["settings"] = nlohmann::json::object();
+    for (const auto& [name, e] : conf.effective)
+        j["settings"][name] = {{"value", e.value}, {"tokens", e.tokens}, {"file", e.file}, {"line", e.line}};
+    return view;
+}
+
+}  // namespace nbd::facts

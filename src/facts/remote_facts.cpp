@@ -1,0 +1,275 @@
+// A builder's own files, given offline with --remote-root HOST=DIR: its nix.conf (trust,
+// systems, features), its sshd configuration for the builder user, that user's
+// authorized_keys, login shell and host keys. The same facts a live probe gathers over SSH.
+#include <algorithm>
+#include <set>
+
+#include "nix_builder_doctor/facts/nix_conf_facts.hpp"
+#include "nix_builder_doctor/facts/producers.hpp"
+#include "nix_builder_doctor/parse/authorized_keys.hpp"
+#include "nix_builder_doctor/parse/sshd_config.hpp"
+#include "nix_builder_doctor/util/strings.hpp"
+
+namespace nbd::facts {
+namespace {
+
+const std::vector<std::string> kDefaultLinuxFeatures = {"nixos-test", "benchmark", "big-parallel", "uid-range"};
+
+nlohmann::json origin(const parse::SshSetting& s) {
+    return {{"value", s.value}, {"origin", s.origin.describe()}, {"file", s.origin.file}, {"line", s.origin.line}};
+}
+
+// The signature algorithms a key type can be used with.
+std::vector<std::string> algorithms_for(const std::string& key_type) {
+    if (key_type == "ssh-rsa") return {"rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"};
+    return {key_type};
+}
+
+nlohmann::json login_shell(FileSystem& rfs, const Account& account) {
+    nlohmann::json shell = {{"path", account.shell}, {"unusable", false}, {"reason", ""}};
+    const std::string base = account.shell.substr(account.shell.find_last_of('/') + 1);
+    if (base == "nologin" || base == "false") {
+        shell["unusable"] = true;
+        shell["reason"] = "is " + account.shell + ", which refuses every command (\"This account is currently not available.\")";
+    } else if (!account.shell.empty() && account.shell[0] == '/' && !rfs.stat(account.shell) &&
+               rfs.stat(parent_directory(account.shell))) {
+        shell["unusable"] = true;
+        shell["reason"] = "is " + account.shell + ", which does not exist on the builder";
+    }
+    return shell;
+}
+
+// StrictModes (misc.c safe_path): the file and every directory up to the home (or /) must be
+// owned by the user or root and not writable by group or others.
+std::string strict_modes_problem(FileSystem& rfs, const Accounts& accounts, const std::string& file, const std::string& home,
+                                 unsigned uid) {
+    std::string path = file;
+    for (int depth = 0; depth < 64; ++depth) {
+        const auto info = rfs.stat(path);
+        if (info) {
+            if (info->uid != 0 && info->uid != uid)
+                return path + " is owned by " + accounts.user_name(info->uid) + " (bad ownership)";
+            if (info->mode & 022) return path + " is writable by group or others (mode " + octal_mode(info->mode) + ")";
+        }
+        if (path == home || path == "/") break;
+        path = parent_directory(path);
+    }
+    return "";
+}
+
+struct RemoteContext {
+    GatherContext& ctx;
+    FileSystem& rfs;
+    Accounts accounts;
+    nlohmann::json& builder;
+};
+
+void add_nix_facts(RemoteContext& rc, nlohmann::json& r, const std::string& user, bool multi_user) {
+    auto view = describe_nix_conf(rc.rfs, rc.accounts, "builder", rc.builder["uri"], multi_user);
+    rc.ctx.facts["nix_confs"].push_back(view.facts);
+    const auto& conf = view.conf;
+    r["nix_conf_exists"] = view.facts["exists"];
+    const auto trusted_users = setting_tokens(conf, "trusted-users", {"root"});
+    const auto allowed_users = setting_tokens(conf, "allowed-users", {"*"});
+    r["trusted_users"] = trusted_users;
+    r["allowed_users"] = allowed_users;
+    const bool trusted = user == "root" || nix_user_listed(trusted_users, user, rc.accounts);
+    r["user_trusted"] = trusted;
+    r["user_allowed"] = trusted || nix_user_listed(allowed_users, user, rc.accounts);
+    const auto* trusted_entry = conf.get("trusted-users");
+    r["trusted_users_location"] = trusted_entry ? nlohmann::json{{"file", trusted_entry->file}, {"line", trusted_entry->line}}
+                                                : nlohmann::json{{"file", "/etc/nix/nix.conf"}, {"line", 0}};
+    const auto* allowed_entry = conf.get("allowed-users");
+    r["allowed_users_location"] = allowed_entry ? nlohmann::json{{"file", allowed_entry->file}, {"line", allowed_entry->line}}
+                                                : nlohmann::json{{"file", "/etc/nix/nix.conf"}, {"line", 0}};
+
+    // Systems: only decidable when the builder's nix.conf names its system.
+    r["missing_systems"] = nlohmann::json::array();
+    if (const auto* system = conf.get("system")) {
+        auto platforms = setting_tokens(conf, "extra-platforms", {});
+        platforms.push_back(system->value);
+        for (const auto& s : rc.builder["systems"])
+            if (std::find(platforms.begin(), platforms.end(), s.get<std::string>()) == platforms.end() && s != "builtin")
+                r["missing_systems"].push_back(s);
+        r["platforms"] = platforms;
+    }
+    // Features: Nix's defaults unless system-features replaces them; kvm depends on /dev/kvm,
+    // which files cannot tell, so it is only judged when the list is explicit.
+    const auto* features_entry = conf.get("system-features");
+    const bool explicit_features = features_entry && !features_entry->appended_to_default;
+    auto features = setting_tokens(conf, "system-features", kDefaultLinuxFeatures);
+    r["system_features"] = features;
+    r["missing_features"] = nlohmann::json::array();
+    std::set<std::string> wanted;
+    for (const auto& f : rc.builder["supported_features"]) wanted.insert(f);
+    for (const auto& f : rc.builder["mandatory_features"]) wanted.insert(f);
+    for (const auto& f : wanted) {
+        if (std::find(features.begin(), features.end(), f) != features.end()) continue;
+        if (!explicit_features && f == "kvm") continue;
+        r["missing_features"].push_back(f);
+    }
+}
+
+void add_sshd_facts(RemoteContext& rc, nlohmann::json& r, const Account* account, const std::string& user) {
+    const auto read = rc.rfs.read("/etc/ssh/sshd_config");
+    r["sshd_config_exists"] = read.status == parse::ReadStatus::ok;
+    const auto config = parse::parse_sshd_config(read.status == parse::ReadStatus::ok ? read.text : "", "/etc/ssh/sshd_config",
+                                                 include_source(rc.rfs));
+    parse::SshdMatchContext match;
+    match.user = user;
+    match.groups = rc.accounts.groups_of(user);
+    match.user_invalid = account == nullptr;
+    const auto e = parse::evaluate_sshd_config(config, match);
+    nlohmann::json s;
+    s["errors"] = nlohmann::json::array();
+    for (const auto& d : config.diagnostics) s["errors"].push_back({{"file", d.file}, {"line", d.line}, {"message", d.message}});
+    s["pubkey_authentication"] = origin(e.pubkey_authentication);
+    s["permit_root_login"] = origin(e.permit_root_login);
+    s["strict_modes"] = origin(e.strict_modes);
+    s["authorized_keys_command"] = origin(e.authorized_keys_command);
+    s["max_sessions"] = origin(e.max_sessions);
+    s["max_startups"] = {{"start", e.max_startups.start}, {"full", e.max_startups.full}, {"origin", e.max_startups.origin.describe()},
+                         {"file", e.max_startups.origin.file}, {"line", e.max_startups.origin.line}};
+    s["pubkey_accepted_algorithms"] = e.pubkey_accepted_algorithm_list;
+    std::string reason;
+    s["user_allowed"] = parse::sshd_user_allowed(e, user, match.groups, "", "", &reason);
+    s["user_denied_reason"] = reason;
+    r["sshd"] = s;
+
+    // authorized_keys: what sshd will read for this user, and what the principal offers.
+    r["authorized_keys_files"] = nlohmann::json::array();
+    std::vector<std::string> authorized_lines;
+    std::set<std::string> authorized_types;
+    bool keys_decidable = e.authorized_keys_command.value == "none" || e.authorized_keys_command.value.empty();
+    const bool strict = e.strict_modes.value != "no";
+    r["authorized_keys_problems"] = nlohmann::json::array();
+    r["forced_commands"] = nlohmann::json::array();
+    if (account) {
+        for (const auto& pattern : e.authorized_keys_files.values) {
+            if (pattern == "none") continue;
+            bool ok = true;
+            const std::string path = parse::sshd_expand_authorized_keys_path(pattern, account->home, user, account->uid, &ok);
+            const auto file_read = rc.rfs.read(path);
+            nlohmann::json fj = {{"path", path}, {"exists", file_read.status == parse::ReadStatus::ok}, {"keys", 0}};
+            if (file_read.status == parse::ReadStatus::ok) {
+                const auto keys = parse::parse_authorized_keys(file_read.text, path);
+                int count = 0;
+                for (const auto& entry : keys.entries) {
+                    if (!entry.error.empty() || !entry.key || entry.cert_authority) continue;
+                    ++count;
+                    authorized_lines.push_back(parse::public_key_line(*entry.key));
+                    authorized_types.insert(entry.key->plain_type);
+                    if (entry.command) r["forced_commands"].push_back({{"file", path}, {"line", entry.line}, {"command", *entry.command}});
+                }
+                fj["keys"] = count;
+                if (strict)
+                    if (auto problem = strict_modes_problem(rc.rfs, rc.accounts, path, account->home, account->uid); !problem.empty())
+                        r["authorized_keys_problems"].push_back({{"file", path}, {"problem", problem}});
+            } else if (file_read.status == parse::ReadStatus::unreadable) {
+                keys_decidable = false;
+            }
+            r["authorized_keys_files"].push_back(fj);
+        }
+    } else {
+        keys_decidable = false;
+    }
+    r["authorized_types"] = std::vector<std::string>(authorized_types.begin(), authorized_types.end());
+
+    auto offered = [&](const nlohmann::json* view) {
+        nlohmann::json out = {{"known", false}, {"authorized", false}, {"types", nlohmann::json::array()}, {"refused_types", nlohmann::json::array()}};
+        if (!view || view->is_null()) return out;
+        std::set<std::string> types;
+        for (const auto& id : (*view)["identities"]) {
+            const std::string line = id.value("public_key", "");
+            if (line.empty()) continue;
+            out["known"] = true;
+            types.insert(id.value("key_type", ""));
+            if (std::find(authorized_lines.begin(), authorized_lines.end(), line) != authorized_lines.end()) out["authorized"] = true;
+        }
+        for (const auto& t : types) {
+            out["types"].push_back(t);
+            bool accepted = false;
+            for (const auto& alg : algorithms_for(t))
+                accepted = accepted || std::find(e.pubkey_accepted_algorithm_list.begin(), e.pubkey_accepted_algorithm_list.end(), alg) !=
+                                           e.pubkey_accepted_algorithm_list.end();
+            if (!accepted) out["refused_types"].push_back(t);
+        }
+        bool disjoint = !authorized_types.empty() && !types.empty();
+        for (const auto& t : types) disjoint = disjoint && !authorized_types.count(t);
+        out["types_disjoint"] = disjoint;
+        return out;
+    };
+    const nlohmann::json* principal_view = rc.builder.contains("ssh") ? &rc.builder["ssh"] : nullptr;
+    const nlohmann::json* user_view = rc.builder.contains("user_view") ? &rc.builder["user_view"] : nullptr;
+    r["principal_keys"] = offered(principal_view);
+    r["user_keys"] = offered(user_view);
+    r["keys_decidable"] = keys_decidable;
+    const auto& pk = r["principal_keys"];
+    r["key_not_authorized"] = keys_decidable && pk["known"].get<bool>() && !pk["authorized"].get<bool>() &&
+                              !pk["types_disjoint"].get<bool>() && pk["refused_types"].size() < pk["types"].size();
+    r["key_type_mismatch"] = keys_decidable && pk["known"].get<bool>() && !pk["authorized"].get<bool>() &&
+                             (pk["types_disjoint"].get<bool>() || pk["refused_types"].size() == pk["types"].size());
+    const auto& uk = r["user_keys"];
+    r["user_key_not_authorized"] = keys_decidable && uk["known"].get<bool>() && !uk["authorized"].get<bool>();
+
+    r["publickey_refused"] = e.pubkey_authentication.value == "no";
+    const std::string prl = e.permit_root_login.value;
+    r["root_login_refused"] = user == "root" && (prl == "no" || (prl == "forced-commands-only" && r["forced_commands"].empty()));
+    // Too many concurrent connections for sshd: each build slot opens one.
+    const unsigned max_jobs = rc.builder["max_jobs"].get<unsigned>();
+    r["session_limit_problem"] = "";
+    if (max_jobs > static_cast<unsigned>(e.max_startups.start))
+        r["session_limit_problem"] = "max-jobs " + std::to_string(max_jobs) + " in the machines entry exceeds sshd MaxStartups " +
+                                     std::to_string(e.max_startups.start) + " (" + e.max_startups.origin.describe() +
+                                     "): sshd drops concurrent unauthenticated connections beyond it";
+}
+
+void add_host_keys(RemoteContext& rc, nlohmann::json& r) {
+    r["host_keys"] = nlohmann::json::array();
+    std::vector<std::string> lines;
+    for (const auto& path : rc.rfs.glob("/etc/ssh/ssh_host_*_key.pub")) {
+        const auto read = rc.rfs.read(path);
+        const auto key = parse::parse_public_key_file(read.text);
+        if (!key.key) continue;
+        lines.push_back(parse::public_key_line(*key.key));
+        r["host_keys"].push_back({{"path", path}, {"type", key.key->plain_type}, {"fingerprint", key.key->fingerprint}});
+    }
+    const auto& pin = rc.builder["host_key"];
+    r["pinned_key_mismatch"] = !lines.empty() && pin.value("valid", false) &&
+                               std::find(lines.begin(), lines.end(), pin["key_line"].get<std::string>()) == lines.end();
+}
+
+}  // namespace
+
+void gather_remote_roots(GatherContext& ctx) {
+    for (const auto& [host, dir] : ctx.options.remote_roots) {
+        RootedFileSystem rfs(dir);
+        bool matched = false;
+        for (auto& b : ctx.facts["builders"]) {
+            if (b["host"] != host && b["uri"] != host && b["written"] != host) continue;
+            matched = true;
+            RemoteContext rc{ctx, rfs, Accounts::load(rfs), b};
+            nlohmann::json r = {{"root", dir}};
+            std::string user = b.value("effective_user", std::string());
+            if (user.empty()) user = b["has_user"].get<bool>() ? b["user"].get<std::string>() : ctx.principal;
+            r["user"] = user;
+            const Account* account = rc.accounts.by_name(user);
+            r["user_exists"] = account != nullptr;
+            r["login_shell"] = account ? login_shell(rfs, *account) : nlohmann::json{{"unusable", false}};
+            const auto store = rfs.stat("/nix/store");
+            const bool multi_user = !store || store->uid == 0;
+            r["install"] = {{"kind", multi_user ? "multi-user" : "single-user"},
+                            {"store_owner", store ? rc.accounts.user_name(store->uid) : "root"}};
+            r["single_user_not_owner"] = !multi_user && account && store->uid != account->uid && user != "root";
+            add_nix_facts(rc, r, user, multi_user);
+            add_sshd_facts(rc, r, account, user);
+            add_host_keys(rc, r);
+            b["remote"] = r;
+        }
+        ctx.facts.emplace("unmatched_remote_roots", nlohmann::json::array());
+        if (!matched) ctx.facts["unmatched_remote_roots"].push_back({{"host", host}, {"dir", dir}});
+    }
+    if (!ctx.facts.contains("unmatched_remote_roots")) ctx.facts["unmatched_remote_roots"] = nlohmann::json::array();
+}
+
+}  // namespace nbd::facts

@@ -1,0 +1,338 @@
+// For each builder, what ssh will do when the principal (and --user) connects: the effective
+// client options, the identities offered, and the host keys known for the builder.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "nix_builder_doctor/facts/identity_facts.hpp"
+#include "nix_builder_doctor/facts/producers.hpp"
+#include "nix_builder_doctor/parse/known_hosts.hpp"
+#include "nix_builder_doctor/parse/ssh_config.hpp"
+#include "nix_builder_doctor/util/strings.hpp"
+
+namespace nbd::facts {
+namespace {
+
+struct Viewer {
+    std::string role;  // "principal" or "user"
+    std::string name;
+    unsigned uid = 0;
+    std::string home;
+};
+
+struct ParsedConfigs {
+    parse::SshConfig user_config;
+    parse::SshConfig system_config;
+    nlohmann::json diagnostics = nlohmann::json::array();
+};
+
+ParsedConfigs load_configs(GatherContext& ctx, const Viewer& v) {
+    ParsedConfigs c;
+    const std::string user_path = v.home + "/.ssh/config";
+    const auto user_read = ctx.fs.read(user_path);
+    c.user_config = parse::parse_ssh_config(user_read.status == parse::ReadStatus::ok ? user_read.text : "", user_path,
+                                            include_source(ctx.fs), v.home + "/.ssh");
+    const auto system_read = ctx.fs.read("/etc/ssh/ssh_config");
+    c.system_config = parse::parse_ssh_config(system_read.status == parse::ReadStatus::ok ? system_read.text : "",
+                                              "/etc/ssh/ssh_config", include_source(ctx.fs), "/etc/ssh");
+    for (const auto* conf : {&c.user_config, &c.system_config})
+        for (const auto& d : conf->diagnostics)
+            c.diagnostics.push_back({{"file", d.file}, {"line", d.line}, {"message", d.message}});
+    return c;
+}
+
+nlohmann::json setting(const parse::SshSetting& s) {
+    return {{"value", s.value}, {"set", s.set}, {"origin", s.origin.describe()}, {"file", s.origin.file}, {"line", s.origin.line}};
+}
+
+struct KnownKey {
+    nlohmann::json facts;
+    std::string key_line;
+};
+
+// Host keys for `name`/`port` in one known_hosts text.
+void lookup_in(const std::string& file, const std::string& text, const std::string& name, int port, bool pinned,
+               std::vector<KnownKey>& out) {
+    const auto known = parse::parse_known_hosts(text, file);
+    const auto found = parse::find_known_hosts(known, name, port);
+    for (const auto* e : found.entries) {
+        if (!e->key) continue;
+        const char* marker = e->marker == parse::KnownHostMarker::revoked          ? "revoked"
+                             : e->marker == parse::KnownHostMarker::cert_authority ? "cert-authority"
+                                                                                   : "";
+        KnownKey k;
+        k.key_line = parse::public_key_line(*e->key);
+        k.facts = {{"file", file},          {"line", e->line},  {"marker", marker}, {"type", e->key->plain_type},
+                   {"fingerprint", e->key->fingerprint}, {"hashed", e->hashed}, {"pinned", pinned},
+                   {"without_port", found.without_port}};
+        out.push_back(std::move(k));
+    }
+}
+
+struct HostKeyView {
+    nlohmann::json facts;
+    std::vector<KnownKey> keys;
+};
+
+HostKeyView known_host_keys(GatherContext& ctx, const Viewer& v, const parse::SshClientOptions& o, const nlohmann::json& builder,
+                            bool use_pin) {
+    HostKeyView view;
+    const std::string name = o.host_key_alias.set ? o.host_key_alias.value : o.hostname.value;
+    const int port = std::atoi(o.port.value.c_str());
+    std::vector<std::string> files;
+    const auto& pin = builder["host_key"];
+    const bool pinned = use_pin && pin.value("set", false);
+    if (pinned) {
+        // Nix writes "<machines host> <decoded column 8>" to a temporary file and passes it as
+        // UserKnownHostsFile, replacing the principal's own files for this connection.
+        if (pin.value("valid", false))
+            lookup_in("(machines column 8)", builder["host"].get<std::string>() + " " + pin["key_line"].get<std::string>(), name,
+                      port, true, view.keys);
+    } else {
+        files = o.user_known_hosts_files.values;
+    }
+    for (const auto& g : o.global_known_hosts_files.values) files.push_back(g);
+    nlohmann::json searched = nlohmann::json::array();
+    for (const auto& file : files) {
+        if (file == "/dev/null") continue;
+        const auto read = ctx.fs.read(file);
+        searched.push_back({{"path", file}, {"exists", read.status == parse::ReadStatus::ok}});
+        if (read.status == parse::ReadStatus::ok) lookup_in(file, read.text, name, port, false, view.keys);
+    }
+    nlohmann::json keys = nlohmann::json::array();
+    bool has_usable = false;
+    for (const auto& k : view.keys) {
+        keys.push_back(k.facts);
+        if (k.facts["marker"] != "revoked") has_usable = true;
+    }
+    view.facts = {{"lookup_name", name}, {"port", port}, {"pinned", pinned}, {"files", searched}, {"keys", keys},
+                  {"has_key", has_usable}, {"viewer", v.name}};
+    (void)ctx;
+    return view;
+}
+
+nlohmann::json identities_for(GatherContext& ctx, const Viewer& v, const parse::SshClientOptions& o,
+                              const nlohmann::json& builder) {
+    nlohmann::json list = nlohmann::json::array();
+    std::set<std::string> seen;
+    const std::string machines_key = builder["ssh_key"].is_null() ? "" : builder["ssh_key"]["path"].get<std::string>();
+    for (const auto& id : o.identity_files) {
+        if (!seen.insert(id.path).second) continue;
+        const std::string source = (v.role == "principal" && id.path == machines_key) ? "machines"
+                                   : id.is_default                                    ? "default"
+                                                                                      : "ssh_config";
+        auto d = describe_identity(ctx.fs, id.path, v.uid, source);
+        d["origin"] = id.origin.describe();
+        // Default names that do not exist are simply not offered; keep only real candidates.
+        if (source == "default" && !d.value("exists", false) && !d.value("denied", false) && !d.value("pub_exists", false)) continue;
+        list.push_back(std::move(d));
+    }
+    return list;
+}
+
+nlohmann::json identity_summary(const nlohmann::json& identities, const nlohmann::json& builder) {
+    int existing = 0, usable = 0, encrypted = 0, denied = 0;
+    for (const auto& id : identities) {
+        if (id.value("denied", false)) ++denied;
+        if (!id.value("exists", false)) continue;
+        ++existing;
+        if (id.value("usable", false)) ++usable;
+        if (id.value("encrypted", false)) ++encrypted;
+    }
+    const bool machines_key_encrypted = !builder["ssh_key"].is_null() && builder["ssh_key"].value("encrypted", false);
+    return {{"existing", existing},
+            {"usable", usable},
+            {"encrypted", encrypted},
+            {"denied", denied},
+            {"none", existing == 0 && denied == 0},
+            // ssh can use none of them without a passphrase, and the daemon has no agent.
+            {"passphrase_blocks", machines_key_encrypted || (existing > 0 && encrypted == existing)},
+            {"machines_key_encrypted", machines_key_encrypted}};
+}
+
+bool in_etc_hosts(GatherContext& ctx, const std::string& host) {
+    const auto read = ctx.fs.read("/etc/hosts");
+    for (const auto& line : util::split_lines(read.text)) {
+        auto tokens = util::split_tokens(line.substr(0, line.find('#')));
+        for (std::size_t i = 1; i < tokens.size(); ++i)
+            if (util::to_lower(tokens[i]) == util::to_lower(host)) return true;
+    }
+    return false;
+}
+
+struct ViewResult {
+    nlohmann::json facts;
+    std::vector<KnownKey> keys;
+    parse::SshClientOptions options;
+};
+
+ViewResult view_builder(GatherContext& ctx, const Viewer& v, const ParsedConfigs& configs, const nlohmann::json& builder,
+                        const parse::Machine& machine) {
+    parse::SshTarget target;
+    target.host = builder["host"];
+    if (machine.store.has_user) target.user = machine.store.user;
+    if (machine.store.port) target.port = static_cast<int>(*machine.store.port);
+    if (v.role == "principal" && machine.ssh_key) target.identity_files.push_back(*machine.ssh_key);
+    target.local_user = v.name;
+    target.local_home = v.home;
+    target.local_uid = v.uid;
+    const std::vector<const parse::SshConfig*> order = {&configs.user_config, &configs.system_config};
+    ViewResult r;
+    r.options = parse::evaluate_ssh_config(order, target);
+    const auto& o = r.options;
+    nlohmann::json j;
+    j["hostname"] = setting(o.hostname);
+    j["user"] = setting(o.user);
+    j["port"] = setting(o.port);
+    j["strict_host_key_checking"] = setting(o.strict_host_key_checking);
+    j["host_key_alias"] = setting(o.host_key_alias);
+    j["control_master"] = setting(o.control_master);
+    j["proxy_jump"] = setting(o.proxy_jump);
+    j["proxy_command"] = setting(o.proxy_command);
+    j["identities_only"] = setting(o.identities_only);
+    j["user_known_hosts_files"] = o.user_known_hosts_files.values;
+    j["host_matched_specific_pattern"] = o.host_matched_specific_pattern;
+    j["specific_blocks"] = nlohmann::json::array();
+    for (const auto& b : o.specific_host_matches)
+        j["specific_blocks"].push_back({{"file", b.file}, {"line", b.line}, {"text", b.text}});
+    const std::string strict = o.strict_host_key_checking.value;
+    j["accepts_unknown_host_keys"] = strict == "no" || strict == "off" || strict == "accept-new";
+    const bool dev_null = std::find(o.user_known_hosts_files.values.begin(), o.user_known_hosts_files.values.end(),
+                                    "/dev/null") != o.user_known_hosts_files.values.end();
+    j["host_key_checking_disabled"] = strict == "no" || strict == "off" || dev_null;
+    j["host_key_checking_disabled_how"] = strict == "no" || strict == "off"
+                                              ? "StrictHostKeyChecking " + strict + " (" + o.strict_host_key_checking.origin.describe() + ")"
+                                              : dev_null ? "UserKnownHostsFile /dev/null (" + o.user_known_hosts_files.origin.describe() + ")" : "";
+    // Settings that change where or how ssh connects, when the name is an alias.
+    std::vector<std::string> connection_settings;
+    if (o.hostname.set && util::to_lower(o.hostname.value) != util::to_lower(target.host))
+        connection_settings.push_back("HostName " + o.hostname.value);
+    if (o.port.set) connection_settings.push_back("Port " + o.port.value);
+    if (o.proxy_jump.set) connection_settings.push_back("ProxyJump " + o.proxy_jump.value);
+    if (o.proxy_command.set) connection_settings.push_back("ProxyCommand " + o.proxy_command.value);
+    j["alias_settings"] = connection_settings;
+    j["effective_user"] = o.user.value;
+
+    j["identities"] = identities_for(ctx, v, o, builder);
+    j["identity_summary"] = identity_summary(j["identities"], builder);
+    auto keys = known_host_keys(ctx, v, o, builder, v.role == "principal");
+    j["known_hosts"] = keys.facts;
+    r.keys = std::move(keys.keys);
+    r.facts = std::move(j);
+    return r;
+}
+
+std::set<std::string> usable_key_lines(const std::vector<KnownKey>& keys) {
+    std::set<std::string> lines;
+    for (const auto& k : keys)
+        if (k.facts["marker"] == "") lines.insert(k.key_line);
+    return lines;
+}
+
+void add_ssh_dir_problems(GatherContext& ctx, const Viewer& v, nlohmann::json& problems) {
+    for (const std::string path : {v.home + "/.ssh", v.home + "/.ssh/config"}) {
+        const auto info = ctx.fs.stat(path);
+        if (!info) continue;
+        std::string problem;
+        if ((info->mode & 022) != 0) problem = "is writable by group or others (mode " + octal_mode(info->mode) + ")";
+        else if (info->uid != 0 && info->uid != v.uid)
+            problem = "is owned by " + ctx.accounts.user_name(info->uid) + ", not " + v.name;
+        if (!problem.empty())
+            problems.push_back({{"path", path}, {"problem", problem}, {"viewer", v.name}, {"mode", octal_mode(info->mode)}});
+    }
+}
+
+}  // namespace
+
+void gather_ssh_views(GatherContext& ctx) {
+    auto& f = ctx.facts;
+    Viewer principal{"principal", ctx.principal, ctx.principal_uid, ctx.principal_home};
+    std::optional<Viewer> user;
+    if (ctx.user && ctx.user->name != ctx.principal) user = Viewer{"user", ctx.user->name, ctx.user->uid, ctx.user->home};
+
+    const auto principal_configs = load_configs(ctx, principal);
+    std::optional<ParsedConfigs> user_configs;
+    if (user) user_configs = load_configs(ctx, *user);
+    f["ssh_config_errors"] = principal_configs.diagnostics;
+
+    std::map<std::string, nlohmann::json> principal_identities;  // path -> description
+    std::map<std::string, std::string> user_fingerprints;        // fingerprint -> path
+    for (std::size_t i = 0; i < f["builders"].size(); ++i) {
+        auto& b = f["builders"][i];
+        const auto& machine = ctx.machines[i];
+        if (!b["is_ssh"].get<bool>()) continue;
+        auto p = view_builder(ctx, principal, principal_configs, b, machine);
+        for (const auto& id : p.facts["identities"])
+            if (id.value("exists", false)) principal_identities.emplace(id["path"].get<std::string>(), id);
+        b["ssh"] = p.facts;
+        b["effective_user"] = p.facts["effective_user"];
+        const auto principal_keys = usable_key_lines(p.keys);
+
+        // The revoked keys that are otherwise trusted for this builder.
+        b["revoked_keys"] = nlohmann::json::array();
+        for (const auto& k : p.keys)
+            if (k.facts["marker"] == "revoked") {
+                const bool trusted = principal_keys.count(k.key_line) ||
+                                     (b["host_key"].value("valid", false) && b["host_key"]["key_line"] == k.key_line);
+                if (trusted) b["revoked_keys"].push_back(k.facts);
+            }
+
+        if (user) {
+            auto u = view_builder(ctx, *user, *user_configs, b, machine);
+            for (const auto& id : u.facts["identities"])
+                if (!id.value("fingerprint", std::string()).empty()) user_fingerprints[id["fingerprint"]] = id["path"];
+            const auto user_keys = usable_key_lines(u.keys);
+            u.facts["has_key"] = !user_keys.empty();
+            bool disjoint = !user_keys.empty() && !principal_keys.empty();
+            for (const auto& k : user_keys) disjoint = disjoint && !principal_keys.count(k);
+            b["user_view"] = u.facts;
+            b["user_root_disagree"] = disjoint;
+            b["user_known_hosts_has_key"] = !user_keys.empty();
+            const bool principal_knows_alias = p.facts["host_matched_specific_pattern"].get<bool>();
+            b["alias_only_for_user"] = !u.facts["alias_settings"].empty() && !principal_knows_alias &&
+                                       !in_etc_hosts(ctx, b["host"].get<std::string>());
+        } else {
+            b["user_view"] = nullptr;
+            b["user_root_disagree"] = false;
+            b["user_known_hosts_has_key"] = false;
+            b["alias_only_for_user"] = false;
+        }
+        b["user_known_hint"] = b["user_known_hosts_has_key"].get<bool>()
+                                   ? " (" + ctx.user->name + "'s own known_hosts has a key for it: accepting it as " + ctx.user->name +
+                                         " does not help root)"
+                                   : "";
+        const auto& known = b["ssh"]["known_hosts"];
+        b["host_key_unknown_to_principal"] = !known["has_key"].get<bool>() &&
+                                             !b["ssh"]["accepts_unknown_host_keys"].get<bool>() &&
+                                             !(b["host_key"].value("set", false) && !b["host_key"].value("valid", false));
+    }
+
+    // A pinned "host key" that is really a client's own key.
+    for (auto& b : f["builders"]) {
+        auto& pin = b["host_key"];
+        pin["client_key_owner"] = "";
+        if (!pin.contains("key_line")) continue;
+        const std::string line = pin["key_line"];
+        for (const auto* view : {&b["ssh"], &b["user_view"]}) {
+            if (view->is_null() || !view->contains("identities")) continue;
+            for (const auto& id : (*view)["identities"])
+                if (id.value("public_key", std::string()) == line)
+                    pin["client_key_owner"] = view == &b["ssh"] ? ctx.principal : ctx.user->name;
+        }
+    }
+
+    nlohmann::json keys;
+    keys["principal_identities"] = nlohmann::json::array();
+    keys["shared_with_user"] = nlohmann::json::array();
+    for (const auto& [path, id] : principal_identities) {
+        keys["principal_identities"].push_back(id);
+        const std::string fp = id.value("fingerprint", "");
+        if (!fp.empty() && user_fingerprints.count(fp))
+            keys["shared_with_user"].push_back({{"path", path}, {"user_path", user_fingerprints[fp]}, {"fingerprint", fp}});
+    }
+    keys["ssh_dir_problems"] = nlohmann::json::array();
+    if (!f["builders"].empty()) add_ssh_dir_problems(ctx, principal, keys["ssh_dir_problems"]);
+    f["keys"] = keys;
+}
+
+}  // namespace nbd::facts
