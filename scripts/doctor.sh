@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # Quick start: install what is needed, build, and run the doctor on this machine.
-# When this machine has no Nix configuration, says so and runs a bundled broken example instead.
-# Arguments are passed to nix-builder-doctor.
+# When this machine has no Nix configuration or no builders, says so and also shows a run on a
+# bundled example. Arguments are passed to nix-builder-doctor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh build >/dev/null
+status=0
 if [ -e /etc/nix/nix.conf ] || [ -e /etc/nix/machines ]; then
-  exec build/nix-builder-doctor "$@"
+  build/nix-builder-doctor "$@" || status=$?
+  if grep -qsE '^[[:space:]]*builders[[:space:]]*=[[:space:]]*[^[:space:]]' /etc/nix/nix.conf || [ -s /etc/nix/machines ]; then
+    exit "$status"
+  fi
+  echo
+  echo "This machine has no remote builders configured."
+else
+  echo "This machine has no Nix configuration (/etc/nix/nix.conf and /etc/nix/machines are absent)."
 fi
-echo "This machine has no Nix configuration (/etc/nix/nix.conf and /etc/nix/machines are absent)."
-echo "Here is a run on the bundled example examples/root-host-key-unknown instead:"
+echo "Here is a run on the bundled example examples/root-host-key-unknown:"
 echo
-example=$(mktemp -d)
-trap 'rm -rf "$example"' EXIT
-examples/prepare.sh root-host-key-unknown "$example"
-echo "\$ nix-builder-doctor --root examples/root-host-key-unknown --user alice $*"
-build/nix-builder-doctor --root "$example" --user alice "$@" || true
+echo "\$ examples/run.sh root-host-key-unknown $*"
+examples/run.sh root-host-key-unknown "$@" || true
+exit "$status"

@@ -35,9 +35,9 @@ bool leaf(const nlohmann::json& c, const Scope& scope) {
         return v && o && *v == *o;
     }
     if (c.contains("ne")) {
+        // A missing fact is not "different": rules compare facts that exist.
         const auto* o = operand("ne");
-        if (!v) return o && !o->is_null();
-        return !o || *v != *o;
+        return v && o && *v != *o;
     }
     if (c.contains("in")) {
         const auto* o = operand("in");

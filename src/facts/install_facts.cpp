@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "nix_builder_doctor/facts/nix_conf_facts.hpp"
 #include "nix_builder_doctor/facts/producers.hpp"
 #include "nix_builder_doctor/util/strings.hpp"
 
@@ -45,6 +46,7 @@ bool is_nixos(FileSystem& fs) {
 void gather_install(GatherContext& ctx) {
     auto& f = ctx.facts;
     ctx.accounts = Accounts::load(ctx.fs);
+    ctx.local_nix_conf = read_nix_conf(ctx.fs);
     f["passwd_names"] = ctx.accounts.user_names();
     f["account_errors"] = ctx.accounts.errors();
 
@@ -56,9 +58,11 @@ void gather_install(GatherContext& ctx) {
     if (!store) {
         install["kind"] = "multi-user";
         install["assumed"] = true;  // no /nix in the tree: the common case (NixOS, installers)
-    } else if (store->uid == 0) {
+    } else if (store->uid == 0 || has_build_users_group(ctx.local_nix_conf)) {
+        // Multi-user installs own the store by root and name a build users group; a tree
+        // copied by a normal user keeps the group setting even when it loses the owner.
         install["kind"] = "multi-user";
-        install["assumed"] = false;
+        install["assumed"] = store->uid != 0;
     } else {
         install["kind"] = "single-user";
         install["assumed"] = false;

@@ -34,7 +34,7 @@ nlohmann::json user_restricted_settings(GatherContext& ctx, const std::vector<st
 }  // namespace
 
 void gather_local_nix_conf(GatherContext& ctx) {
-    auto view = describe_nix_conf(ctx.fs, ctx.accounts, "local", "", ctx.multi_user);
+    auto view = describe_nix_conf(ctx.fs, std::move(ctx.local_nix_conf), ctx.accounts, "local", "", ctx.multi_user);
     ctx.local_nix_conf = std::move(view.conf);
     ctx.facts["nix_confs"] = nlohmann::json::array({view.facts});
     const auto& conf = ctx.local_nix_conf;

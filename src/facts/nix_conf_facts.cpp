@@ -43,6 +43,11 @@ std::vector<std::string> setting_tokens(const parse::NixConf& conf, const std::s
     return e->tokens;
 }
 
+bool has_build_users_group(const parse::NixConf& conf) {
+    const auto* e = conf.get("build-users-group");
+    return e && !e->value.empty();
+}
+
 bool nix_user_listed(const std::vector<std::string>& list, const std::string& user, const Accounts& accounts) {
     const auto groups = accounts.groups_of(user);
     for (const auto& item : list) {
@@ -53,14 +58,19 @@ bool nix_user_listed(const std::vector<std::string>& list, const std::string& us
     return false;
 }
 
-NixConfView describe_nix_conf(FileSystem& fs, const Accounts& accounts, const std::string& side,
+parse::NixConf read_nix_conf(FileSystem& fs) {
+    const auto read = fs.read(kNixConf);
+    if (read.status != parse::ReadStatus::ok) return {};
+    return parse::parse_nix_conf(read.text, kNixConf, include_source(fs));
+}
+
+NixConfView describe_nix_conf(FileSystem& fs, parse::NixConf conf_in, const Accounts& accounts, const std::string& side,
                               const std::string& builder, bool multi_user) {
     NixConfView view;
+    view.conf = std::move(conf_in);
     auto& j = view.facts;
     j = {{"side", side}, {"builder", builder}, {"path", kNixConf}};
-    const auto read = fs.read(kNixConf);
-    j["exists"] = read.status == parse::ReadStatus::ok;
-    if (read.status == parse::ReadStatus::ok) view.conf = parse::parse_nix_conf(read.text, kNixConf, include_source(fs));
+    j["exists"] = fs.read(kNixConf).status == parse::ReadStatus::ok;
     const auto& conf = view.conf;
 
     j["errors"] = nlohmann::json::array();

@@ -65,7 +65,7 @@ struct RemoteContext {
 };
 
 void add_nix_facts(RemoteContext& rc, nlohmann::json& r, const std::string& user, bool multi_user) {
-    auto view = describe_nix_conf(rc.rfs, rc.accounts, "builder", rc.builder["uri"], multi_user);
+    auto view = describe_nix_conf(rc.rfs, read_nix_conf(rc.rfs), rc.accounts, "builder", rc.builder["uri"], multi_user);
     rc.ctx.facts["nix_confs"].push_back(view.facts);
     const auto& conf = view.conf;
     r["nix_conf_exists"] = view.facts["exists"];
@@ -257,7 +257,7 @@ void gather_remote_roots(GatherContext& ctx) {
             r["user_exists"] = account != nullptr;
             r["login_shell"] = account ? login_shell(rfs, *account) : nlohmann::json{{"unusable", false}};
             const auto store = rfs.stat("/nix/store");
-            const bool multi_user = !store || store->uid == 0;
+            const bool multi_user = !store || store->uid == 0 || has_build_users_group(read_nix_conf(rfs));
             r["install"] = {{"kind", multi_user ? "multi-user" : "single-user"},
                             {"store_owner", store ? rc.accounts.user_name(store->uid) : "root"}};
             r["single_user_not_owner"] = !multi_user && account && store->uid != account->uid && user != "root";

@@ -204,12 +204,18 @@ ViewResult view_builder(GatherContext& ctx, const Viewer& v, const ParsedConfigs
                                               ? "StrictHostKeyChecking " + strict + " (" + o.strict_host_key_checking.origin.describe() + ")"
                                               : dev_null ? "UserKnownHostsFile /dev/null (" + o.user_known_hosts_files.origin.describe() + ")" : "";
     // Settings that change where or how ssh connects, when the name is an alias.
+    // Only what the viewer's own files say (not the shared /etc/ssh/ssh_config, not -p).
+    const std::string own_prefix = v.home + "/";
+    auto own = [&](const parse::SshSetting& x) { return x.set && x.origin.line > 0 && util::starts_with(x.origin.file, own_prefix); };
     std::vector<std::string> connection_settings;
-    if (o.hostname.set && util::to_lower(o.hostname.value) != util::to_lower(target.host))
+    if (own(o.hostname) && util::to_lower(o.hostname.value) != util::to_lower(target.host))
         connection_settings.push_back("HostName " + o.hostname.value);
-    if (o.port.set) connection_settings.push_back("Port " + o.port.value);
-    if (o.proxy_jump.set) connection_settings.push_back("ProxyJump " + o.proxy_jump.value);
-    if (o.proxy_command.set) connection_settings.push_back("ProxyCommand " + o.proxy_command.value);
+    if (own(o.port)) connection_settings.push_back("Port " + o.port.value);
+    if (own(o.proxy_jump)) connection_settings.push_back("ProxyJump " + o.proxy_jump.value);
+    if (own(o.proxy_command)) connection_settings.push_back("ProxyCommand " + o.proxy_command.value);
+    bool own_block = false;
+    for (const auto& b : o.specific_host_matches) own_block = own_block || util::starts_with(b.file, own_prefix);
+    j["own_specific_block"] = own_block;
     j["alias_settings"] = connection_settings;
     j["effective_user"] = o.user.value;
 
@@ -285,6 +291,8 @@ void gather_ssh_views(GatherContext& ctx) {
             u.facts["has_key"] = !user_keys.empty();
             bool disjoint = !user_keys.empty() && !principal_keys.empty();
             for (const auto& k : user_keys) disjoint = disjoint && !principal_keys.count(k);
+            // The user set up access of their own (a Host block for it): they will test with it.
+            u.facts["expects_own_access"] = u.facts["own_specific_block"];
             b["user_view"] = u.facts;
             b["user_root_disagree"] = disjoint;
             b["user_known_hosts_has_key"] = !user_keys.empty();

@@ -45,7 +45,10 @@ void render_finding(std::string& out, const engine::Finding& f, const Palette& p
         if (f.location->line > 0) where += ":" + std::to_string(f.location->line);
         where += ": ";
     }
-    out += pad + indent(where + f.message, pad) + "\n";
+    // Inside a builder's group the message need not repeat the builder.
+    std::string message = f.message;
+    if (!f.builder.empty() && message.rfind(f.builder + ": ", 0) == 0) message = message.substr(f.builder.size() + 2);
+    out += pad + indent(where + message, pad) + "\n";
     if (!f.fix.empty()) out += pad + p.green + "fix: " + p.reset + indent(f.fix, pad + "     ") + "\n";
 }
 

@@ -16,9 +16,15 @@ struct NixConfView {
     nlohmann::json facts;  // the entry for /nix_confs
 };
 
+// /etc/nix/nix.conf of `fs`, parsed (empty when it cannot be read).
+parse::NixConf read_nix_conf(FileSystem& fs);
+
 // `side` is "local" or "builder"; `builder` the builder URI for the latter.
-NixConfView describe_nix_conf(FileSystem& fs, const Accounts& accounts, const std::string& side,
+NixConfView describe_nix_conf(FileSystem& fs, parse::NixConf conf, const Accounts& accounts, const std::string& side,
                               const std::string& builder, bool multi_user);
+
+// Whether the conf names a build users group: the mark of a multi-user install.
+bool has_build_users_group(const parse::NixConf& conf);
 
 // The effective value of a list setting, or `fallback` when the files never set it.
 std::vector<std::string> setting_tokens(const parse::NixConf& conf, const std::string& name,

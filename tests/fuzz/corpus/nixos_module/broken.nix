@@ -1,0 +1,1 @@
+{ pkgs, ... }: { x = "unterminated ${lib.x

@@ -1,0 +1,4 @@
+{ config, pkgs, ... }:
+{
+  nix.settings.max-jobs = lib.mkDefault 4;
+}
