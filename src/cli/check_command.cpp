@@ -43,6 +43,19 @@ void check_user(const Options& options, const nlohmann::json& facts) {
     throw UsageError(message);
 }
 
+// Each --remote-root HOST must name a configured builder.
+void check_remote_roots(const nlohmann::json& facts) {
+    const auto& unmatched = facts.value("/unmatched_remote_roots"_json_pointer, nlohmann::json::array());
+    if (unmatched.empty()) return;
+    std::vector<std::string> hosts;
+    for (const auto& b : facts["builders"]) hosts.push_back(b.value("host", ""));
+    const std::string host = unmatched[0]["host"];
+    std::string message = "--remote-root: no configured builder has the host '" + host + "'";
+    if (auto near = util::nearest(host, hosts)) message += " (did you mean " + *near + "?)";
+    else if (!hosts.empty()) message += " (builders: " + util::join(hosts, ", ") + ")";
+    throw UsageError(message);
+}
+
 report::Report make_report(const nlohmann::json& facts, engine::SelectedFindings selected) {
     report::Report r;
     r.tool_version = NBD_VERSION;
@@ -92,6 +105,7 @@ int run_check_command(const Options& options, std::ostream& out, std::ostream& /
     gather.remote_roots = options.remote_roots;
     const nlohmann::json facts = facts::gather_facts(gather);
     check_user(options, facts);
+    check_remote_roots(facts);
 
     if (options.dump_facts) {
         out << facts.dump(2) << "\n";

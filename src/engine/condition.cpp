@@ -10,7 +10,8 @@ const char* const kOperators[] = {"eq", "ne", "in", "contains", "matches", "exis
 
 bool is_empty_value(const nlohmann::json* v) {
     if (!v || v->is_null()) return true;
-    if (v->is_string() || v->is_array() || v->is_object()) return v->empty();
+    if (v->is_string()) return v->get_ref<const std::string&>().empty();
+    if (v->is_array() || v->is_object()) return v->empty();
     return false;
 }
 

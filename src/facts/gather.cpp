@@ -6,7 +6,7 @@ namespace nbd::facts {
 
 nlohmann::json gather_facts(const GatherOptions& options) {
     RootedFileSystem fs(options.root);
-    GatherContext ctx{fs, options, nlohmann::json::object()};
+    GatherContext ctx(fs, options);
     ctx.facts["root"] = options.root;
     gather_install(ctx);
     gather_local_nix_conf(ctx);

@@ -20,6 +20,12 @@ struct Viewer {
     std::string home;
 };
 
+// Files parsed once per run, whatever the number of builders.
+struct Caches {
+    std::map<std::string, parse::KnownHosts> known_hosts;
+    std::map<std::string, nlohmann::json> identities;  // key: uid + path
+};
+
 struct ParsedConfigs {
     parse::SshConfig user_config;
     parse::SshConfig system_config;
@@ -51,9 +57,8 @@ struct KnownKey {
 };
 
 // Host keys for `name`/`port` in one known_hosts text.
-void lookup_in(const std::string& file, const std::string& text, const std::string& name, int port, bool pinned,
+void lookup_in(const parse::KnownHosts& known, const std::string& file, const std::string& name, int port, bool pinned,
                std::vector<KnownKey>& out) {
-    const auto known = parse::parse_known_hosts(text, file);
     const auto found = parse::find_known_hosts(known, name, port);
     for (const auto* e : found.entries) {
         if (!e->key) continue;
@@ -74,7 +79,7 @@ struct HostKeyView {
     std::vector<KnownKey> keys;
 };
 
-HostKeyView known_host_keys(GatherContext& ctx, const Viewer& v, const parse::SshClientOptions& o, const nlohmann::json& builder,
+HostKeyView known_host_keys(GatherContext& ctx, Caches& caches, const Viewer& v, const parse::SshClientOptions& o, const nlohmann::json& builder,
                             bool use_pin) {
     HostKeyView view;
     const std::string name = o.host_key_alias.set ? o.host_key_alias.value : o.hostname.value;
@@ -86,8 +91,9 @@ HostKeyView known_host_keys(GatherContext& ctx, const Viewer& v, const parse::Ss
         // Nix writes "<machines host> <decoded column 8>" to a temporary file and passes it as
         // UserKnownHostsFile, replacing the principal's own files for this connection.
         if (pin.value("valid", false))
-            lookup_in("(machines column 8)", builder["host"].get<std::string>() + " " + pin["key_line"].get<std::string>(), name,
-                      port, true, view.keys);
+            lookup_in(parse::parse_known_hosts(builder["host"].get<std::string>() + " " + pin["key_line"].get<std::string>(),
+                                               "(machines column 8)"),
+                      "(machines column 8)", name, port, true, view.keys);
     } else {
         files = o.user_known_hosts_files.values;
     }
@@ -97,7 +103,10 @@ HostKeyView known_host_keys(GatherContext& ctx, const Viewer& v, const parse::Ss
         if (file == "/dev/null") continue;
         const auto read = ctx.fs.read(file);
         searched.push_back({{"path", file}, {"exists", read.status == parse::ReadStatus::ok}});
-        if (read.status == parse::ReadStatus::ok) lookup_in(file, read.text, name, port, false, view.keys);
+        if (read.status != parse::ReadStatus::ok) continue;
+        auto cached = caches.known_hosts.find(file);
+        if (cached == caches.known_hosts.end()) cached = caches.known_hosts.emplace(file, parse::parse_known_hosts(read.text, file)).first;
+        lookup_in(cached->second, file, name, port, false, view.keys);
     }
     nlohmann::json keys = nlohmann::json::array();
     bool has_usable = false;
@@ -111,7 +120,7 @@ HostKeyView known_host_keys(GatherContext& ctx, const Viewer& v, const parse::Ss
     return view;
 }
 
-nlohmann::json identities_for(GatherContext& ctx, const Viewer& v, const parse::SshClientOptions& o,
+nlohmann::json identities_for(GatherContext& ctx, Caches& caches, const Viewer& v, const parse::SshClientOptions& o,
                               const nlohmann::json& builder) {
     nlohmann::json list = nlohmann::json::array();
     std::set<std::string> seen;
@@ -121,7 +130,11 @@ nlohmann::json identities_for(GatherContext& ctx, const Viewer& v, const parse::
         const std::string source = (v.role == "principal" && id.path == machines_key) ? "machines"
                                    : id.is_default                                    ? "default"
                                                                                       : "ssh_config";
-        auto d = describe_identity(ctx.fs, id.path, v.uid, source);
+        const std::string cache_key = std::to_string(v.uid) + ":" + source + ":" + id.path;
+        auto cached = caches.identities.find(cache_key);
+        if (cached == caches.identities.end())
+            cached = caches.identities.emplace(cache_key, describe_identity(ctx.fs, id.path, v.uid, source)).first;
+        auto d = cached->second;
         d["origin"] = id.origin.describe();
         // Default names that do not exist are simply not offered; keep only real candidates.
         if (source == "default" && !d.value("exists", false) && !d.value("denied", false) && !d.value("pub_exists", false)) continue;
@@ -166,7 +179,7 @@ struct ViewResult {
     parse::SshClientOptions options;
 };
 
-ViewResult view_builder(GatherContext& ctx, const Viewer& v, const ParsedConfigs& configs, const nlohmann::json& builder,
+ViewResult view_builder(GatherContext& ctx, Caches& caches, const Viewer& v, const ParsedConfigs& configs, const nlohmann::json& builder,
                         const parse::Machine& machine) {
     parse::SshTarget target;
     target.host = builder["host"];
@@ -219,9 +232,9 @@ ViewResult view_builder(GatherContext& ctx, const Viewer& v, const ParsedConfigs
     j["alias_settings"] = connection_settings;
     j["effective_user"] = o.user.value;
 
-    j["identities"] = identities_for(ctx, v, o, builder);
+    j["identities"] = identities_for(ctx, caches, v, o, builder);
     j["identity_summary"] = identity_summary(j["identities"], builder);
-    auto keys = known_host_keys(ctx, v, o, builder, v.role == "principal");
+    auto keys = known_host_keys(ctx, caches, v, o, builder, v.role == "principal");
     j["known_hosts"] = keys.facts;
     r.keys = std::move(keys.keys);
     r.facts = std::move(j);
@@ -236,7 +249,7 @@ std::set<std::string> usable_key_lines(const std::vector<KnownKey>& keys) {
 }
 
 void add_ssh_dir_problems(GatherContext& ctx, const Viewer& v, nlohmann::json& problems) {
-    for (const std::string path : {v.home + "/.ssh", v.home + "/.ssh/config"}) {
+    for (const std::string& path : {v.home + "/.ssh", v.home + "/.ssh/config"}) {
         const auto info = ctx.fs.stat(path);
         if (!info) continue;
         std::string problem;
@@ -261,13 +274,14 @@ void gather_ssh_views(GatherContext& ctx) {
     if (user) user_configs = load_configs(ctx, *user);
     f["ssh_config_errors"] = principal_configs.diagnostics;
 
+    Caches caches;
     std::map<std::string, nlohmann::json> principal_identities;  // path -> description
     std::map<std::string, std::string> user_fingerprints;        // fingerprint -> path
     for (std::size_t i = 0; i < f["builders"].size(); ++i) {
         auto& b = f["builders"][i];
         const auto& machine = ctx.machines[i];
         if (!b["is_ssh"].get<bool>()) continue;
-        auto p = view_builder(ctx, principal, principal_configs, b, machine);
+        auto p = view_builder(ctx, caches, principal, principal_configs, b, machine);
         for (const auto& id : p.facts["identities"])
             if (id.value("exists", false)) principal_identities.emplace(id["path"].get<std::string>(), id);
         b["ssh"] = p.facts;
@@ -284,7 +298,7 @@ void gather_ssh_views(GatherContext& ctx) {
             }
 
         if (user) {
-            auto u = view_builder(ctx, *user, *user_configs, b, machine);
+            auto u = view_builder(ctx, caches, *user, *user_configs, b, machine);
             for (const auto& id : u.facts["identities"])
                 if (!id.value("fingerprint", std::string()).empty()) user_fingerprints[id["fingerprint"]] = id["path"];
             const auto user_keys = usable_key_lines(u.keys);

@@ -32,19 +32,22 @@ std::size_t end_of_options(std::string_view s) {
 // follows the option list (empty when nothing does).
 std::string no_key_reason(std::string_view line, std::string_view key_text, bool explain) {
     if (util::starts_with(line, "-----BEGIN") || util::starts_with(line, "-----END"))
-        return "this is PEM text (a private key?); authorized_keys needs the public key (the .pub file)";
+        return "this is PEM text (a private key?); authorized_keys needs the public key (the .pub "
+               "file)";
     if (util::starts_with(line, "---- BEGIN SSH2") || util::starts_with(line, "---- END SSH2"))
         return "RFC 4716 (SSH2) key text; convert it with `ssh-keygen -i -f FILE`";
     const auto first = line.substr(0, line.find_first_of(kSpaceTab));
     const auto comma = first.rfind(',');
     if (comma != std::string_view::npos && find_key_type(first.substr(comma + 1)))
-        return "the options run into the key type: put a blank before '" + std::string(first.substr(comma + 1)) + "'";
+        return "the options run into the key type: put a blank before '" +
+               std::string(first.substr(comma + 1)) + "'";
     // A line starting with a key type is a broken key; otherwise report what follows the options.
     if (find_key_type(first) || key_text.empty()) return parse_public_key(line, explain).error;
     return parse_public_key(key_text, explain).error;
 }
 
-AuthorizedKeyEntry parse_line(std::string_view line, int line_number, bool explain, std::string& diagnostic) {
+AuthorizedKeyEntry parse_line(std::string_view line, int line_number, bool explain,
+                              std::string& diagnostic) {
     AuthorizedKeyEntry entry;
     entry.line = line_number;
     // Like sshd: first the whole line as a key, then options followed by a key. The costly
@@ -56,7 +59,8 @@ AuthorizedKeyEntry parse_line(std::string_view line, int line_number, bool expla
     }
     const std::size_t options_end = end_of_options(line);
     if (options_end == std::string_view::npos) {
-        diagnostic = "bad key options: unterminated quote (invalid key option string); sshd skips this line";
+        diagnostic =
+            "bad key options: unterminated quote (invalid key option string); sshd skips this line";
         entry.error = "unterminated quote in the options";
         return entry;
     }
@@ -104,7 +108,8 @@ AuthorizedKeys parse_authorized_keys(std::string_view text, std::string_view fil
     }
     if (unreported > 0)
         result.diagnostics.push_back(
-            {result.file, 0, std::to_string(unreported) + " more malformed lines not reported; sshd skips them"});
+            {result.file, 0,
+             std::to_string(unreported) + " more malformed lines not reported; sshd skips them"});
     return result;
 }
 

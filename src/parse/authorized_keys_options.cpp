@@ -8,9 +8,9 @@
 namespace nbd::parse {
 namespace {
 
-constexpr std::size_t kMaxEnvironment = 1024;  // SSH_AUTHOPT_ENV_MAX
-constexpr std::size_t kMaxPermits = 4096;      // SSH_AUTHOPT_PERMIT_MAX
-constexpr std::size_t kMaxHostName = 1025;     // NI_MAXHOST
+constexpr std::size_t kMaxEnvironment = 1024;              // SSH_AUTHOPT_ENV_MAX
+constexpr std::size_t kMaxPermits = 4096;                  // SSH_AUTHOPT_PERMIT_MAX
+constexpr std::size_t kMaxHostName = 1025;                 // NI_MAXHOST
 constexpr unsigned long long kMaxTunnel = 0x7fffffff - 2;  // SSH_TUNID_MAX
 
 bool iequal_prefix(std::string_view s, std::string_view prefix) {
@@ -34,7 +34,8 @@ int opt_flag(std::string_view name, bool allow_negate, std::string_view& opts) {
 }
 
 bool opt_match(std::string_view term, std::string_view& opts) {
-    if (!iequal_prefix(opts, term) || opts.size() <= term.size() || opts[term.size()] != '=') return false;
+    if (!iequal_prefix(opts, term) || opts.size() <= term.size() || opts[term.size()] != '=')
+        return false;
     opts.remove_prefix(term.size() + 1);
     return true;
 }
@@ -97,7 +98,8 @@ std::string check_permit(std::string& value, bool allow_bare_port) {
         const auto close = s.find(']');
         if (close == std::string_view::npos) return "invalid permission hostname";
         delim = close + 1;
-        if (delim < s.size() && s[delim] != ':' && s[delim] != '/') return "invalid permission hostname";
+        if (delim < s.size() && s[delim] != ':' && s[delim] != '/')
+            return "invalid permission hostname";
     } else {
         delim = s.find_first_of(":/");
         if (delim == std::string_view::npos) delim = s.size();
@@ -113,7 +115,8 @@ std::string check_permit(std::string& value, bool allow_bare_port) {
     }
     // a2port also accepts service names from /etc/services; only a name can be one.
     for (char c : port)
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return "invalid permission port";
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
+            return "invalid permission port";
     return port.empty() ? "invalid permission port" : "";
 }
 
@@ -122,14 +125,17 @@ struct Flag {
     bool allow_negate;
 };
 
-constexpr Flag kFlags[] = {{"restrict", false},      {"cert-authority", false}, {"port-forwarding", true},
-                           {"agent-forwarding", true}, {"x11-forwarding", true},  {"touch-required", true},
-                           {"verify-required", true},  {"pty", true},             {"user-rc", true}};
+constexpr Flag kFlags[] = {{"restrict", false},       {"cert-authority", false},
+                           {"port-forwarding", true}, {"agent-forwarding", true},
+                           {"x11-forwarding", true},  {"touch-required", true},
+                           {"verify-required", true}, {"pty", true},
+                           {"user-rc", true}};
 
 void apply_flag(std::string_view name, bool on, AuthorizedKeyEntry& e) {
     if (name == "restrict") {
         e.restrict = true;
-        e.no_port_forwarding = e.no_agent_forwarding = e.no_x11_forwarding = e.no_pty = e.no_user_rc = true;
+        e.no_port_forwarding = e.no_agent_forwarding = e.no_x11_forwarding = e.no_pty =
+            e.no_user_rc = true;
     } else if (name == "cert-authority") {
         e.cert_authority = true;
     } else if (name == "port-forwarding") {
@@ -150,7 +156,8 @@ void apply_flag(std::string_view name, bool on, AuthorizedKeyEntry& e) {
 }
 
 // One valued option; returns false with `error` set on failure.
-bool parse_valued(std::string_view name, std::string_view& opts, AuthorizedKeyEntry& e, std::string& error) {
+bool parse_valued(std::string_view name, std::string_view& opts, AuthorizedKeyEntry& e,
+                  std::string& error) {
     std::string value;
     if (name == "command" || name == "principals" || name == "from") {
         auto& slot = name == "command" ? e.command : name == "principals" ? e.principals : e.from;
@@ -206,7 +213,7 @@ bool parse_valued(std::string_view name, std::string_view& opts, AuthorizedKeyEn
     return true;
 }
 
-constexpr std::string_view kValued[] = {"command",     "principals",  "from",         "expiry-time",
+constexpr std::string_view kValued[] = {"command",     "principals", "from",         "expiry-time",
                                         "environment", "permitopen", "permitlisten", "tunnel"};
 
 }  // namespace

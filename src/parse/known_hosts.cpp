@@ -9,7 +9,7 @@ namespace {
 
 constexpr std::string_view kSpaceTab = " \t";
 constexpr std::string_view kIgnored = "; ssh ignores this line";
-constexpr std::size_t kSaltBytes = 20;       // SHA-1 HMAC key length
+constexpr std::size_t kSaltBytes = 20;        // SHA-1 HMAC key length
 constexpr std::size_t kMaxSaltBase64 = 1024;  // extract_salt sanity check
 constexpr std::size_t kMaxMarker = 31;        // check_markers' char marker[32]
 
@@ -49,7 +49,8 @@ bool read_marker(std::string_view& rest, KnownHostEntry& entry) {
             entry.error = "invalid marker '" + shorten(marker) +
                           "': only @cert-authority and @revoked are allowed";
             if (marker.find('\t') != std::string_view::npos)
-                entry.error += " (ssh ends a marker at the first space of the line; use a space, not a tab)";
+                entry.error +=
+                    " (ssh ends a marker at the first space of the line; use a space, not a tab)";
             return false;
         }
         rest = skip_blanks(rest.substr(end));
@@ -96,7 +97,8 @@ void read_hashed(KnownHostEntry& entry) {
 }
 
 // Patterns that are well formed for ssh but can never match a lookup name.
-void check_patterns(const KnownHostEntry& entry, std::string_view file, std::vector<Diagnostic>& out) {
+void check_patterns(const KnownHostEntry& entry, std::string_view file,
+                    std::vector<Diagnostic>& out) {
     bool empty_reported = false;
     for (const auto& raw : entry.patterns) {
         if (out.size() >= kMaxLineErrors) return;
@@ -104,17 +106,19 @@ void check_patterns(const KnownHostEntry& entry, std::string_view file, std::vec
         if (!p.empty() && p.front() == '!') p.remove_prefix(1);
         if (p.empty()) {
             if (!empty_reported)
-                out.push_back({std::string(file), entry.line, "empty host pattern in '" + shorten(entry.hosts) + "'"});
+                out.push_back({std::string(file), entry.line,
+                               "empty host pattern in '" + shorten(entry.hosts) + "'"});
             empty_reported = true;
             continue;
         }
         if (p.front() != '[') continue;
         const auto close = p.find("]:");
         if (close == std::string_view::npos) {
-            out.push_back({std::string(file), entry.line,
-                           "host pattern '" + shorten(raw) +
-                               "' never matches: the bracketed form is [host]:port (for port 22 write "
-                               "just the host)"});
+            out.push_back(
+                {std::string(file), entry.line,
+                 "host pattern '" + shorten(raw) +
+                     "' never matches: the bracketed form is [host]:port (for port 22 write "
+                     "just the host)"});
         } else if (p.substr(close + 2) == "22") {
             out.push_back({std::string(file), entry.line,
                            "host pattern '" + shorten(raw) +
@@ -183,7 +187,8 @@ KnownHosts parse_known_hosts(std::string_view text, std::string_view file) {
                 ++unreported;
                 if (!entry.key) continue;  // keep every line that holds a key
             } else {
-                result.diagnostics.push_back({result.file, line_number, entry.error + std::string(kIgnored)});
+                result.diagnostics.push_back(
+                    {result.file, line_number, entry.error + std::string(kIgnored)});
             }
         } else if (!entry.hashed && report) {
             check_patterns(entry, file, result.diagnostics);
@@ -192,7 +197,8 @@ KnownHosts parse_known_hosts(std::string_view text, std::string_view file) {
     }
     if (unreported > 0)
         result.diagnostics.push_back(
-            {result.file, 0, std::to_string(unreported) + " more malformed lines not reported; ssh ignores them"});
+            {result.file, 0,
+             std::to_string(unreported) + " more malformed lines not reported; ssh ignores them"});
     return result;
 }
 

@@ -1,7 +1,6 @@
 // Host matching for known_hosts (match.c match_pattern_list, hostfile.c match_maybe_hashed,
 // sshconnect.c "checking without port identifier").
 #include "nix_builder_doctor/parse/known_hosts.hpp"
-
 #include "nix_builder_doctor/util/strings.hpp"
 
 namespace nbd::parse {
@@ -38,16 +37,19 @@ std::string known_hosts_name(std::string_view host, int port) {
 }
 
 std::string hash_known_host_name(const util::Bytes& salt, std::string_view name) {
-    return "|1|" + util::base64_encode(salt) + "|" + util::base64_encode(util::hmac_sha1(salt, name));
+    return "|1|" + util::base64_encode(salt) + "|" +
+           util::base64_encode(util::hmac_sha1(salt, name));
 }
 
 bool known_host_names_match(const KnownHostEntry& entry, std::string_view name) {
-    if (entry.hashed) return !entry.salt.empty() && hash_known_host_name(entry.salt, name) == entry.hosts;
+    if (entry.hashed)
+        return !entry.salt.empty() && hash_known_host_name(entry.salt, name) == entry.hosts;
     return match_pattern_list(name, entry.hosts) == 1;
 }
 
 bool known_host_entry_matches(const KnownHostEntry& entry, std::string_view host, int port) {
-    return entry.error.empty() && entry.key && known_host_names_match(entry, known_hosts_name(host, port));
+    return entry.error.empty() && entry.key &&
+           known_host_names_match(entry, known_hosts_name(host, port));
 }
 
 KnownHostsLookup find_known_hosts(const KnownHosts& known_hosts, std::string_view host, int port) {
@@ -66,8 +68,8 @@ KnownHostsLookup find_known_hosts(const KnownHosts& known_hosts, std::string_vie
     return lookup;
 }
 
-std::vector<const KnownHostEntry*> lookup_known_hosts(const KnownHosts& known_hosts, std::string_view host,
-                                                      int port) {
+std::vector<const KnownHostEntry*> lookup_known_hosts(const KnownHosts& known_hosts,
+                                                      std::string_view host, int port) {
     return find_known_hosts(known_hosts, host, port).entries;
 }
 

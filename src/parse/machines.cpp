@@ -23,7 +23,8 @@ constexpr std::size_t kMaxQuirks = 1000;
 constexpr std::size_t kMaxKeptColumns = 64;
 
 // Blank-separated columns; only the first `keep` are stored, all are counted.
-std::vector<std::string> split_columns(std::string_view entry, std::size_t keep, std::size_t& count) {
+std::vector<std::string> split_columns(std::string_view entry, std::size_t keep,
+                                       std::size_t& count) {
     std::vector<std::string> out;
     count = 0;
     std::size_t pos = 0;
@@ -39,7 +40,8 @@ std::vector<std::string> split_columns(std::string_view entry, std::size_t keep,
     return out;
 }
 
-void add_error(std::vector<Diagnostic>& errors, const std::string& file, int line, std::string message) {
+void add_error(std::vector<Diagnostic>& errors, const std::string& file, int line,
+               std::string message) {
     if (errors.size() < kMaxErrors) {
         errors.push_back({file, line, std::move(message)});
     } else if (errors.size() == kMaxErrors) {
@@ -77,7 +79,8 @@ std::vector<std::string> comma_list(std::string_view column) {
 
 bool is_blank(char c) { return util::kBlank.find(c) != std::string_view::npos; }
 
-Machine parse_machine_line(std::string_view entry, const std::string& file, int line, std::vector<Diagnostic>& errors) {
+Machine parse_machine_line(std::string_view entry, const std::string& file, int line,
+                           std::vector<Diagnostic>& errors) {
     Machine m;
     m.file = file;
     m.line = line;
@@ -92,8 +95,8 @@ Machine parse_machine_line(std::string_view entry, const std::string& file, int 
     const std::string row = "in a row: '" + quoted(entry) + "'";
 
     if (!is_set(0)) {
-        fail("bad machine specification: store URL was not found at the first column of a row: '" + quoted(entry) +
-             "'");
+        fail("bad machine specification: store URL was not found at the first column of a row: '" +
+             quoted(entry) + "'");
     } else {
         m.store = detail::parse_machine_store_uri(c[0]);
     }
@@ -107,7 +110,8 @@ Machine parse_machine_line(std::string_view entry, const std::string& file, int 
         if (auto v = detail::nix_string_to_unsigned(c[3])) {
             m.max_jobs = *v;
         } else {
-            fail("bad machine specification: failed to convert column #3 " + row + " to 'unsigned int'");
+            fail("bad machine specification: failed to convert column #3 " + row +
+                 " to 'unsigned int'");
         }
     }
     if (is_set(4)) {
@@ -149,7 +153,8 @@ struct Expander {
     bool machines_capped = false;
 
     void quirk(const std::string& file, int line, std::string message) {
-        if (out.legacy_quirks.size() < kMaxQuirks) out.legacy_quirks.push_back({file, line, std::move(message)});
+        if (out.legacy_quirks.size() < kMaxQuirks)
+            out.legacy_quirks.push_back({file, line, std::move(message)});
     }
 
     // Nix < 2.29 split on "\n;" first, cut `#` per entry and ignored its own trim().
@@ -161,14 +166,17 @@ struct Expander {
             const std::string_view t = util::trim(cut);
             if (in_comment && !t.empty()) {
                 quirk(file, line_no,
-                      "Nix before 2.29 ends a '#' comment at ';' and reads '" + quoted(t) + "' as a builder");
+                      "Nix before 2.29 ends a '#' comment at ';' and reads '" + quoted(t) +
+                          "' as a builder");
             } else if (!cut.empty() && t.empty()) {
                 quirk(file, line_no,
-                      "Nix before 2.29 fails on this blank entry: bad machine specification: store URL was not "
+                      "Nix before 2.29 fails on this blank entry: bad machine specification: store "
+                      "URL was not "
                       "found at the first column of a row: '" +
                           quoted(cut) + "'");
             } else if (!t.empty() && is_blank(cut[0]) && t[0] == '@') {
-                quirk(file, line_no, "Nix before 2.29 does not read an indented '@file' entry as a file");
+                quirk(file, line_no,
+                      "Nix before 2.29 does not read an indented '@file' entry as a file");
             }
             if (hash != std::string_view::npos) in_comment = true;
         });
@@ -179,23 +187,22 @@ struct Expander {
         const std::string path = target.empty() ? std::string() : nix_resolve_path(target, "/");
         MachinesFile record{path, ReadStatus::missing, from, line, depth};
         if (std::find(stack.begin(), stack.end(), path) != stack.end()) {
-            record.status = ReadStatus::not_regular;
-            out.files.push_back(record);
-            add_error(out.errors, from, line, "include cycle: machines file '" + path +
-                                                  "' is already being read (Nix recurses without end)");
+            add_error(out.errors, from, line,
+                      "include cycle: machines file '" + path +
+                          "' is already being read (Nix recurses without end)");
             return;
         }
         if (depth > kMaxIncludeDepth) {
-            record.status = ReadStatus::not_regular;
-            out.files.push_back(record);
-            add_error(out.errors, from, line, "machines files nested more than " + std::to_string(kMaxIncludeDepth) +
-                                                  " deep; not following '" + path + "'");
+            add_error(out.errors, from, line,
+                      "machines files nested more than " + std::to_string(kMaxIncludeDepth) +
+                          " deep; not following '" + path + "'");
             return;
         }
         if (files_read >= kMaxFiles || bytes_read >= kMaxBytes) {
             if (!budget_reported) {
                 budget_reported = true;
-                add_error(out.errors, from, line, "too many machines files; not following '" + path + "' and later ones");
+                add_error(out.errors, from, line,
+                          "too many machines files; not following '" + path + "' and later ones");
             }
             return;
         }
@@ -219,13 +226,15 @@ struct Expander {
                 out.missing_files.push_back({path, from, line});
                 return;
             case ReadStatus::too_large:
-                add_error(out.errors, from, line, "machines file '" + path + "' is too large to read");
+                add_error(out.errors, from, line,
+                          "machines file '" + path + "' is too large to read");
                 return;
             case ReadStatus::unreadable:
             case ReadStatus::not_regular:
                 // Only ENOENT is skipped; any other error makes Nix fail.
-                add_error(out.errors, from, line, "cannot read machines file '" + path +
-                                                      "' (Nix fails on any error but a missing file)");
+                add_error(out.errors, from, line,
+                          "cannot read machines file '" + path +
+                              "' (Nix fails on any error but a missing file)");
                 return;
         }
     }
@@ -253,7 +262,8 @@ struct Expander {
                 } else if (!machines_capped) {
                     machines_capped = true;
                     add_error(out.errors, file, line_no,
-                              "more than " + std::to_string(kMaxMachines) + " builders; the rest is not read");
+                              "more than " + std::to_string(kMaxMachines) +
+                                  " builders; the rest is not read");
                 }
             });
         }

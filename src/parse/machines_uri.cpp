@@ -82,7 +82,8 @@ void split_host_port(MachineStoreUri& u, std::string_view hostport) {
         }
     }
     if (!u.port_text.empty()) {
-        if (auto p = util::parse_unsigned(u.port_text); p && *p <= 65535) u.port = static_cast<unsigned>(*p);
+        if (auto p = util::parse_unsigned(u.port_text); p && *p <= 65535)
+            u.port = static_cast<unsigned>(*p);
     }
 }
 
@@ -91,9 +92,11 @@ void split_host_port(MachineStoreUri& u, std::string_view hostport) {
 MachineStoreUri parse_machine_store_uri(std::string_view written) {
     MachineStoreUri u;
     u.written = std::string(written);
-    const bool keep = written.find("://") != std::string_view::npos || written.find('/') != std::string_view::npos ||
-                      written == "auto" || written == "daemon" || written == "local" ||
-                      util::starts_with(written, "auto?") || util::starts_with(written, "daemon?") ||
+    const bool keep = written.find("://") != std::string_view::npos ||
+                      written.find('/') != std::string_view::npos || written == "auto" ||
+                      written == "daemon" || written == "local" ||
+                      util::starts_with(written, "auto?") ||
+                      util::starts_with(written, "daemon?") ||
                       util::starts_with(written, "local?") || util::starts_with(written, "?");
     u.completed = keep ? u.written : "ssh://" + u.written;
     u.scheme_added = !keep;
@@ -156,7 +159,8 @@ std::optional<float> nix_string_to_float(std::string_view s) {
     if (s.empty() || s[0] == '+' || s[0] == '-') return std::nullopt;
     const std::string lower = util::to_lower(s);
     if (lower == "inf" || lower == "infinity") {
-        return negative ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
+        return negative ? -std::numeric_limits<float>::infinity()
+                        : std::numeric_limits<float>::infinity();
     }
     if (lower == "nan") return std::numeric_limits<float>::quiet_NaN();
     // Plain decimal with an optional exponent; nothing else (no hex, no "nan(...)").
@@ -164,7 +168,8 @@ std::optional<float> nix_string_to_float(std::string_view s) {
         if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-'))
             return std::nullopt;
     float value = 0;
-    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value, std::chars_format::general);
+    const auto [ptr, ec] =
+        std::from_chars(s.data(), s.data() + s.size(), value, std::chars_format::general);
     if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
     return negative ? -value : value;
 }
@@ -173,8 +178,8 @@ std::optional<char> nix_base64_bad_char(std::string_view s) {
     for (char c : s) {
         if (c == '=') return std::nullopt;
         if (c == '\n') continue;
-        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-                        c == '/';
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                        (c >= '0' && c <= '9') || c == '+' || c == '/';
         if (!ok) return c;
     }
     return std::nullopt;

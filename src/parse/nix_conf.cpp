@@ -65,14 +65,16 @@ struct Reader {
 
     void syntax_error(const std::string& file, int line_no, std::string_view line,
                       const std::vector<std::string>& tokens) {
-        std::string msg = "illegal configuration line '" + quoted_line(line) + "' in '" + file + "'";
+        std::string msg =
+            "illegal configuration line '" + quoted_line(line) + "' in '" + file + "'";
         const auto eq = tokens[0].find('=');
         if (tokens[0] == "include" || tokens[0] == "!include") {
             msg += ": '" + tokens[0] + "' takes exactly one path";
         } else if (tokens.size() == 1 && eq != std::string::npos && eq > 0) {
-            msg += ": write 'name = value' with spaces around '=' (" + tokens[0].substr(0, eq) + " = " +
-                   tokens[0].substr(eq + 1) + ")";
-        } else if (tokens.size() >= 2 && (util::ends_with(tokens[0], "=") || util::starts_with(tokens[1], "="))) {
+            msg += ": write 'name = value' with spaces around '=' (" + tokens[0].substr(0, eq) +
+                   " = " + tokens[0].substr(eq + 1) + ")";
+        } else if (tokens.size() >= 2 &&
+                   (util::ends_with(tokens[0], "=") || util::starts_with(tokens[1], "="))) {
             msg += ": '=' must be a word of its own, with spaces around it";
         } else {
             msg += ": expected 'name = value'";
@@ -80,27 +82,27 @@ struct Reader {
         error(file, line_no, std::move(msg));
     }
 
-    void include(const std::string& from, int line_no, const std::string& target, bool optional, int depth) {
+    void include(const std::string& from, int line_no, const std::string& target, bool optional,
+                 int depth) {
         const std::string path = nix_resolve_path(target, nix_dir_of(from));
         NixConfFile record{path, ReadStatus::missing, from, line_no, optional, depth};
         if (std::find(stack.begin(), stack.end(), path) != stack.end()) {
-            record.status = ReadStatus::not_regular;
-            conf.files.push_back(record);
             error(from, line_no,
-                  "include cycle: '" + path + "' is already being read (Nix recurses until it crashes)");
+                  "include cycle: '" + path +
+                      "' is already being read (Nix recurses until it crashes)");
             return;
         }
         if (depth > kMaxIncludeDepth) {
-            record.status = ReadStatus::not_regular;
-            conf.files.push_back(record);
-            error(from, line_no, "includes nested more than " + std::to_string(kMaxIncludeDepth) +
-                                     " deep; not following '" + path + "'");
+            error(from, line_no,
+                  "includes nested more than " + std::to_string(kMaxIncludeDepth) +
+                      " deep; not following '" + path + "'");
             return;
         }
         if (included_files >= kMaxIncludedFiles || included_bytes >= kMaxIncludedBytes) {
             if (!budget_reported) {
                 budget_reported = true;
-                error(from, line_no, "too many included files; not following '" + path + "' and later includes");
+                error(from, line_no,
+                      "too many included files; not following '" + path + "' and later includes");
             }
             return;
         }
@@ -114,7 +116,8 @@ struct Reader {
         record.status = read.status;
         conf.files.push_back(record);
         if (read.status == ReadStatus::missing) {
-            if (!optional) error(from, line_no, "file '" + path + "' included from '" + from + "' not found");
+            if (!optional)
+                error(from, line_no, "file '" + path + "' included from '" + from + "' not found");
             return;
         }
         // Nix silently ignores an included file it cannot read (SysError is caught).
@@ -140,8 +143,9 @@ struct Reader {
             auto tokens = split_words(line, kMaxWords, more);
             if (tokens.empty()) continue;
             if (more) {
-                error(file, line_no, "line has more than " + std::to_string(kMaxWords) +
-                                         " words; the rest of it is not read");
+                error(file, line_no,
+                      "line has more than " + std::to_string(kMaxWords) +
+                          " words; the rest of it is not read");
             }
             if (tokens.size() < 2) {
                 syntax_error(file, line_no, line, tokens);
@@ -162,14 +166,16 @@ struct Reader {
             if (conf.assignments.size() >= kMaxAssignments) {
                 if (!assignments_capped) {
                     assignments_capped = true;
-                    error(file, line_no, "more than " + std::to_string(kMaxAssignments) +
-                                             " settings; the rest is not read");
+                    error(file, line_no,
+                          "more than " + std::to_string(kMaxAssignments) +
+                              " settings; the rest is not read");
                 }
                 continue;
             }
             NixConfAssignment a;
             a.name = std::move(tokens[0]);
-            a.tokens.assign(std::make_move_iterator(tokens.begin() + 2), std::make_move_iterator(tokens.end()));
+            a.tokens.assign(std::make_move_iterator(tokens.begin() + 2),
+                            std::make_move_iterator(tokens.end()));
             a.value = util::join(a.tokens, " ");
             a.file = file;
             a.line = line_no;
@@ -219,7 +225,8 @@ const NixConfEffective* NixConf::get(std::string_view canonical_name) const {
     return it == effective.end() ? nullptr : &it->second;
 }
 
-NixConf parse_nix_conf(std::string_view text, const std::string& file, const IncludeSource& includes) {
+NixConf parse_nix_conf(std::string_view text, const std::string& file,
+                       const IncludeSource& includes) {
     NixConf conf;
     conf.file = file;
     conf.files.push_back({file, ReadStatus::ok, "", 0, false, 0});

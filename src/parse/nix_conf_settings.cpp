@@ -134,9 +134,11 @@ void apply_nix_conf_settings(NixConf& conf) {
         a.canonical = r.canonical;
         a.known = r.known;
         a.is_extra = r.is_extra;
-        if (r.deprecated_as) conf.deprecated_settings.push_back({a.name, *r.deprecated_as, a.file, a.line});
+        if (r.deprecated_as)
+            conf.deprecated_settings.push_back({a.name, *r.deprecated_as, a.file, a.line});
         if (!r.known) {
-            NixConfUnknownSetting u{a.name, a.file, a.line, std::nullopt, r.extra_of_non_appendable};
+            NixConfUnknownSetting u{a.name, a.file, a.line, std::nullopt,
+                                    r.extra_of_non_appendable};
             if (!r.extra_of_non_appendable) {
                 auto it = suggestions.find(a.name);
                 if (it != suggestions.end()) {

@@ -17,18 +17,23 @@ constexpr std::size_t kMaxErrors = 20;
 // Nix's bison parser gives up at this depth ("memory exhausted"); so do we.
 constexpr std::size_t kMaxDepth = 10000;
 
-bool is_punct(const NixToken& t, std::string_view p) { return t.kind == NixTok::punct && t.text == p; }
-bool is_ident(const NixToken& t, std::string_view p) { return t.kind == NixTok::ident && t.text == p; }
+bool is_punct(const NixToken& t, std::string_view p) {
+    return t.kind == NixTok::punct && t.text == p;
+}
+bool is_ident(const NixToken& t, std::string_view p) {
+    return t.kind == NixTok::ident && t.text == p;
+}
 
 bool is_keyword(std::string_view s) {
-    for (std::string_view k : {"let", "in", "rec", "with", "inherit", "assert", "if", "then", "else", "or"})
+    for (std::string_view k :
+         {"let", "in", "rec", "with", "inherit", "assert", "if", "then", "else", "or"})
         if (s == k) return true;
     return false;
 }
 
 // Tokens with one token of lookahead, counting how many were taken.
 class Stream {
-public:
+  public:
     explicit Stream(std::string_view text) : m_lexer(text) {}
     NixToken next() {
         ++m_taken;
@@ -48,7 +53,7 @@ public:
     std::size_t taken() const { return m_taken; }
     const NixLexer& lexer() const { return m_lexer; }
 
-private:
+  private:
     NixLexer m_lexer;
     NixToken m_peek;
     std::optional<bool> m_peeked;
@@ -62,8 +67,12 @@ bool skip_default(Stream& s) {
         const NixToken& t = s.peek();
         if (t.kind == NixTok::eof) return false;
         if (depth == 0 && (is_punct(t, ",") || is_punct(t, "}"))) return true;
-        if (t.kind == NixTok::interp_open || is_punct(t, "{") || is_punct(t, "(") || is_punct(t, "[")) ++depth;
-        if (t.kind == NixTok::interp_close || is_punct(t, "}") || is_punct(t, ")") || is_punct(t, "]")) --depth;
+        if (t.kind == NixTok::interp_open || is_punct(t, "{") || is_punct(t, "(") ||
+            is_punct(t, "["))
+            ++depth;
+        if (t.kind == NixTok::interp_close || is_punct(t, "}") || is_punct(t, ")") ||
+            is_punct(t, "]"))
+            --depth;
         s.next();
     }
 }
@@ -124,7 +133,8 @@ std::size_t parse_header(std::string_view text, NixosModuleHeader& h) {
             std::string at;
             if (is_punct(t, "@")) {
                 const NixToken name = s.next();
-                if (name.kind == NixTok::ident && !is_keyword(name.text)) at = std::string(name.text);
+                if (name.kind == NixTok::ident && !is_keyword(name.text))
+                    at = std::string(name.text);
                 t = s.next();
                 if (at.empty()) t = NixToken{};
             }
@@ -166,8 +176,9 @@ struct Level {
 };
 
 class BodyAnalyser {
-public:
-    BodyAnalyser(NixosModuleHeader& h, std::string_view text, std::size_t skip) : m_h(h), m_stream(text) {
+  public:
+    BodyAnalyser(NixosModuleHeader& h, std::string_view text, std::size_t skip)
+        : m_h(h), m_stream(text) {
         for (std::size_t i = 0; i < skip; ++i) m_stream.next();
         m_levels.push_back(Level{});
     }
@@ -182,12 +193,13 @@ public:
         for (const auto& [line, message] : m_stream.lexer().errors()) error(line, message);
         if (m_levels.size() > 1 && !m_stop) {
             const Level& open = m_levels[1];
-            error(open.line, std::string("unexpected end of file: '") + opener(open.type) + "' is never closed");
+            error(open.line, std::string("unexpected end of file: '") + opener(open.type) +
+                                 "' is never closed");
         }
         m_h.binds_lib_in_body = !m_h.lib_scopes.empty() || m_scope_count > 0;
     }
 
-private:
+  private:
     static const char* opener(LevelType t) {
         switch (t) {
             case LevelType::set:
@@ -208,14 +220,16 @@ private:
     }
 
     void error(int line, std::string message) {
-        if (m_h.errors.size() < kMaxErrors) m_h.errors.push_back({m_h.file, line, std::move(message)});
+        if (m_h.errors.size() < kMaxErrors)
+            m_h.errors.push_back({m_h.file, line, std::move(message)});
     }
 
     Level& top() { return m_levels.back(); }
 
     void push(LevelType type, int line) {
         if (m_levels.size() >= kMaxDepth) {
-            error(line, "expression nested more than " + std::to_string(kMaxDepth) + " deep; not analysed further");
+            error(line, "expression nested more than " + std::to_string(kMaxDepth) +
+                            " deep; not analysed further");
             m_stop = true;
             return;
         }
@@ -254,7 +268,8 @@ private:
 
     void scope(int line, std::string kind, std::string text = {}) {
         ++m_scope_count;
-        if (m_h.lib_scopes.size() < kMaxListed) m_h.lib_scopes.push_back({line, std::move(kind), std::move(text)});
+        if (m_h.lib_scopes.size() < kMaxListed)
+            m_h.lib_scopes.push_back({line, std::move(kind), std::move(text)});
     }
 
     void use(const NixToken& t, std::string kind) {
@@ -272,7 +287,8 @@ private:
             m_h.first_uncovered_lib_use_line = t.line;
             m_h.first_uncovered_lib_use_column = t.column;
         }
-        if (m_h.lib_uses.size() < kMaxListed) m_h.lib_uses.push_back({t.line, t.column, std::move(kind), covered});
+        if (m_h.lib_uses.size() < kMaxListed)
+            m_h.lib_uses.push_back({t.line, t.column, std::move(kind), covered});
     }
 
     static bool is_binding_level(LevelType t) {
@@ -375,7 +391,8 @@ private:
             top().binding_start = true;
         } else if (p == "}") {
             Level popped;
-            if (!pop_to([](LevelType x) { return x == LevelType::set || x == LevelType::rec_set; }, &popped)) {
+            if (!pop_to([](LevelType x) { return x == LevelType::set || x == LevelType::rec_set; },
+                        &popped)) {
                 error(t.line, "unexpected '}'");
                 return;
             }
@@ -398,7 +415,8 @@ private:
         } else if (p == "[") {
             push(LevelType::bracket, t.line);
         } else if (p == "]") {
-            if (!pop_to([](LevelType x) { return x == LevelType::bracket; }, nullptr)) error(t.line, "unexpected ']'");
+            if (!pop_to([](LevelType x) { return x == LevelType::bracket; }, nullptr))
+                error(t.line, "unexpected ']'");
         } else if (p == ";") {
             if (!l.pending.empty()) {
                 const bool with = l.pending.back();

@@ -5,20 +5,38 @@ namespace nbd::parse::detail {
 namespace {
 
 bool is_path_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-           c == '-' || c == '+';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-' || c == '+';
 }
 bool is_id_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool is_id_char(char c) { return is_id_start(c) || (c >= '0' && c <= '9') || c == '\'' || c == '-'; }
+bool is_id_char(char c) {
+    return is_id_start(c) || (c >= '0' && c <= '9') || c == '\'' || c == '-';
+}
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_scheme_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '+' || c == '-' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '+' ||
+           c == '-' || c == '.';
 }
 bool is_uri_char(char c) {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c)) return true;
     switch (c) {
-        case '%': case '/': case '?': case ':': case '@': case '&': case '=': case '+': case '$': case ',':
-        case '-': case '_': case '.': case '!': case '~': case '*': case '\'':
+        case '%':
+        case '/':
+        case '?':
+        case ':':
+        case '@':
+        case '&':
+        case '=':
+        case '+':
+        case '$':
+        case ',':
+        case '-':
+        case '_':
+        case '.':
+        case '!':
+        case '~':
+        case '*':
+        case '\'':
             return true;
         default:
             return false;
@@ -78,7 +96,8 @@ std::size_t NixLexer::match_path(std::size_t p, bool& open_interp) const {
 
 std::size_t NixLexer::match_uri(std::size_t p) const {
     std::size_t q = p;
-    if (q >= m_text.size() || !((m_text[q] >= 'a' && m_text[q] <= 'z') || (m_text[q] >= 'A' && m_text[q] <= 'Z')))
+    if (q >= m_text.size() ||
+        !((m_text[q] >= 'a' && m_text[q] <= 'z') || (m_text[q] >= 'A' && m_text[q] <= 'Z')))
         return p;
     ++q;
     while (q < m_text.size() && is_scheme_char(m_text[q])) ++q;

@@ -9,7 +9,18 @@
 
 namespace nbd::parse::detail {
 
-enum class NixTok { ident, punct, str_open, str_close, interp_open, interp_close, path, uri, number, eof };
+enum class NixTok {
+    ident,
+    punct,
+    str_open,
+    str_close,
+    interp_open,
+    interp_close,
+    path,
+    uri,
+    number,
+    eof
+};
 
 struct NixToken {
     NixTok kind = NixTok::eof;
@@ -19,13 +30,13 @@ struct NixToken {
 };
 
 class NixLexer {
-public:
+  public:
     explicit NixLexer(std::string_view text) : m_text(text) {}
     NixToken next();
     // Lexing problems (unterminated string or comment), with line numbers.
     const std::vector<std::pair<int, std::string>>& errors() const { return m_errors; }
 
-private:
+  private:
     enum class Mode { code, dq, ind, path };
     // What a closing `}` returns to.
     enum class Frame { brace, interp_code, interp_dq, interp_ind, interp_path };

@@ -19,7 +19,8 @@ std::string quoted(std::string_view s) {
     return std::string(s.substr(0, kMaxQuoted)) + "...";
 }
 
-void add_error(std::vector<Diagnostic>& errors, const std::string& file, int line, std::string message) {
+void add_error(std::vector<Diagnostic>& errors, const std::string& file, int line,
+               std::string message) {
     if (errors.size() < kMaxErrors) {
         errors.push_back({file, line, std::move(message)});
     } else if (errors.size() == kMaxErrors) {
@@ -37,7 +38,8 @@ constexpr std::size_t kMaxMembers = 65536;
 
 // At most `max` fields separated by `sep`, the last one holding the rest of the line;
 // `total` is the number of fields the whole line has.
-std::vector<std::string> split_limited(std::string_view line, char sep, std::size_t max, std::size_t& total) {
+std::vector<std::string> split_limited(std::string_view line, char sep, std::size_t max,
+                                       std::size_t& total) {
     std::vector<std::string> out;
     total = static_cast<std::size_t>(std::count(line.begin(), line.end(), sep)) + 1;
     std::size_t start = 0;
@@ -85,12 +87,14 @@ Passwd parse_passwd(std::string_view text, const std::string& file) {
         if (total != 7) {
             add_error(out.errors, file, line_no,
                       "passwd entry '" + quoted(line) + "' has " + std::to_string(total) +
-                          " fields separated by ':', expected 7 (name:password:uid:gid:gecos:home:shell)");
+                          " fields separated by ':', expected 7 "
+                          "(name:password:uid:gid:gecos:home:shell)");
             if (total < 4) return;
             f.resize(7);
         }
         if (f[0].empty()) {
-            add_error(out.errors, file, line_no, "passwd entry '" + quoted(line) + "' has an empty user name");
+            add_error(out.errors, file, line_no,
+                      "passwd entry '" + quoted(line) + "' has an empty user name");
             return;
         }
         const auto uid = parse_id(f[2]);
@@ -120,13 +124,15 @@ Group parse_group(std::string_view text, const std::string& file) {
             f.resize(4);
         }
         if (f[0].empty()) {
-            add_error(out.errors, file, line_no, "group entry '" + quoted(line) + "' has an empty group name");
+            add_error(out.errors, file, line_no,
+                      "group entry '" + quoted(line) + "' has an empty group name");
             return;
         }
         const auto gid = parse_id(f[2]);
         if (!gid) {
-            add_error(out.errors, file, line_no,
-                      "group entry for '" + quoted(f[0]) + "' has an invalid gid '" + quoted(f[2]) + "'");
+            add_error(
+                out.errors, file, line_no,
+                "group entry for '" + quoted(f[0]) + "' has an invalid gid '" + quoted(f[2]) + "'");
             return;
         }
         GroupEntry g{f[0], f[1], *gid, {}, line_no};
@@ -139,8 +145,8 @@ Group parse_group(std::string_view text, const std::string& file) {
             if (!t.empty()) {
                 if (g.members.size() == kMaxMembers) {
                     add_error(out.errors, file, line_no,
-                              "group '" + quoted(f[0]) + "' lists more than " + std::to_string(kMaxMembers) +
-                                  " members; the rest is not read");
+                              "group '" + quoted(f[0]) + "' lists more than " +
+                                  std::to_string(kMaxMembers) + " members; the rest is not read");
                     break;
                 }
                 g.members.emplace_back(t);
@@ -176,7 +182,8 @@ const GroupEntry* Group::find_gid(unsigned gid) const {
     return nullptr;
 }
 
-std::vector<std::string> groups_of(const Passwd& passwd, const Group& group, std::string_view user) {
+std::vector<std::string> groups_of(const Passwd& passwd, const Group& group,
+                                   std::string_view user) {
     std::vector<std::string> out;
     std::set<std::string> seen;
     auto add = [&](const std::string& name) {

@@ -34,16 +34,26 @@ std::string_view pem_label(std::string_view line) {
 
 std::string_view to_string(PrivateKeyFormat format) {
     switch (format) {
-        case PrivateKeyFormat::openssh: return "openssh-key-v1";
-        case PrivateKeyFormat::pem: return "pem";
-        case PrivateKeyFormat::pkcs8: return "pkcs8";
-        case PrivateKeyFormat::pkcs8_encrypted: return "pkcs8-encrypted";
-        case PrivateKeyFormat::putty: return "putty";
-        case PrivateKeyFormat::sshcom: return "ssh.com";
-        case PrivateKeyFormat::public_key: return "public-key";
-        case PrivateKeyFormat::rfc4716_public: return "rfc4716-public-key";
-        case PrivateKeyFormat::empty: return "empty";
-        case PrivateKeyFormat::unknown: return "unknown";
+        case PrivateKeyFormat::openssh:
+            return "openssh-key-v1";
+        case PrivateKeyFormat::pem:
+            return "pem";
+        case PrivateKeyFormat::pkcs8:
+            return "pkcs8";
+        case PrivateKeyFormat::pkcs8_encrypted:
+            return "pkcs8-encrypted";
+        case PrivateKeyFormat::putty:
+            return "putty";
+        case PrivateKeyFormat::sshcom:
+            return "ssh.com";
+        case PrivateKeyFormat::public_key:
+            return "public-key";
+        case PrivateKeyFormat::rfc4716_public:
+            return "rfc4716-public-key";
+        case PrivateKeyFormat::empty:
+            return "empty";
+        case PrivateKeyFormat::unknown:
+            return "unknown";
     }
     return "unknown";
 }
@@ -102,15 +112,16 @@ PrivateKeyInfo parse_private_key(std::string_view text, std::string_view file) {
         info.public_key = std::move(pub.key);
         info.type = info.public_key->type;
         info.bits = info.public_key->bits;
-        add_diagnostic(info, 0,
-                       "this is a public key, not a private key: ssh can only use it through an agent "
-                       "that holds the private key (was the .pub file given as the identity?)");
+        add_diagnostic(
+            info, 0,
+            "this is a public key, not a private key: ssh can only use it through an agent "
+            "that holds the private key (was the .pub file given as the identity?)");
         return info;
     }
     if (!other_label.empty()) {
         add_diagnostic(info, other_line,
-                       "PEM block '" + std::string(other_label.substr(0, 64)) + "' is not a private key; " +
-                           std::string(kCannotLoad));
+                       "PEM block '" + std::string(other_label.substr(0, 64)) +
+                           "' is not a private key; " + std::string(kCannotLoad));
         return info;
     }
     add_diagnostic(info, 0, "not a private key file: " + std::string(kCannotLoad));

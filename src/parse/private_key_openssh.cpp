@@ -21,10 +21,17 @@ struct CipherInfo {
 
 // cipher.c ciphers[] (the ones a key file may name).
 constexpr CipherInfo kCiphers[] = {
-    {"none", 8, 0},           {"3des-cbc", 8, 0},       {"aes128-cbc", 16, 0},
-    {"aes192-cbc", 16, 0},    {"aes256-cbc", 16, 0},    {"aes128-ctr", 16, 0},
-    {"aes192-ctr", 16, 0},    {"aes256-ctr", 16, 0},    {"aes128-gcm@openssh.com", 16, 16},
-    {"aes256-gcm@openssh.com", 16, 16}, {"chacha20-poly1305@openssh.com", 8, 16},
+    {"none", 8, 0},
+    {"3des-cbc", 8, 0},
+    {"aes128-cbc", 16, 0},
+    {"aes192-cbc", 16, 0},
+    {"aes256-cbc", 16, 0},
+    {"aes128-ctr", 16, 0},
+    {"aes192-ctr", 16, 0},
+    {"aes256-ctr", 16, 0},
+    {"aes128-gcm@openssh.com", 16, 16},
+    {"aes256-gcm@openssh.com", 16, 16},
+    {"chacha20-poly1305@openssh.com", 8, 16},
 };
 
 const CipherInfo* find_cipher(std::string_view name) {
@@ -64,7 +71,8 @@ util::Bytes read_private_entry(SshReader& r, std::string& type) {
                 if (!r.read_mpint(c)) return {};
             break;
         case KeyAlgorithm::dsa:  // p q g y x
-            if (!r.read_mpint(a) || !r.read_mpint(b) || !r.read_mpint(c) || !r.read_mpint(d)) return {};
+            if (!r.read_mpint(a) || !r.read_mpint(b) || !r.read_mpint(c) || !r.read_mpint(d))
+                return {};
             for (auto part : {a, b, c, d}) pub.put_mpint(part);
             if (!r.read_mpint(a)) return {};
             break;
@@ -85,7 +93,8 @@ util::Bytes read_private_entry(SshReader& r, std::string& type) {
     }
     if (info->algorithm == KeyAlgorithm::ecdsa_sk || info->algorithm == KeyAlgorithm::ed25519_sk) {
         std::uint8_t flags = 0;
-        if (!r.read_string(a) || !r.read_u8(flags) || !r.skip_string() || !r.skip_string()) return {};
+        if (!r.read_string(a) || !r.read_u8(flags) || !r.skip_string() || !r.skip_string())
+            return {};
         pub.put_string(a);
     }
     if (r.failed()) return {};
@@ -103,9 +112,10 @@ void read_clear_section(ByteSpan section, PrivateKeyInfo& info, int line) {
         return;
     }
     if (check1 != check2) {
-        add_diagnostic(info, line,
-                       "check bytes of the unencrypted private section differ (corrupt key); OpenSSH "
-                       "cannot load it (incorrect passphrase supplied to decrypt private key)");
+        add_diagnostic(
+            info, line,
+            "check bytes of the unencrypted private section differ (corrupt key); OpenSSH "
+            "cannot load it (incorrect passphrase supplied to decrypt private key)");
         info.openssh_can_load = false;
         return;
     }
@@ -117,13 +127,14 @@ void read_clear_section(ByteSpan section, PrivateKeyInfo& info, int line) {
         info.openssh_can_load = false;
         return;
     }
-    info.comment = comment;
+    info.comment = comment.substr(0, 4096);
     if (info.public_key) {
         const auto inner = parse_public_key_blob(pub);
         if (!inner || !same_public_key(*inner.key, *info.public_key)) {
             add_diagnostic(info, line,
                            "the private key does not match the public key stored beside it in the "
-                           "file; " + std::string(kCannotLoad));
+                           "file; " +
+                               std::string(kCannotLoad));
             info.openssh_can_load = false;
         }
     }
@@ -131,7 +142,8 @@ void read_clear_section(ByteSpan section, PrivateKeyInfo& info, int line) {
         std::uint8_t pad = 0;
         r.read_u8(pad);
         if (pad != expected) {
-            add_diagnostic(info, line, "bad padding after the private section; " + std::string(kCannotLoad));
+            add_diagnostic(info, line,
+                           "bad padding after the private section; " + std::string(kCannotLoad));
             info.openssh_can_load = false;
             return;
         }
@@ -141,8 +153,8 @@ void read_clear_section(ByteSpan section, PrivateKeyInfo& info, int line) {
 // Armor checks that make OpenSSH reject a file we can still read: private2_uudecode wants the
 // file to start with the BEGIN line plus "\n", and the END line right after a "\n" and followed
 // by "\n".
-void check_armor(std::string_view text, std::size_t begin_offset, int begin_line, std::size_t end_offset,
-                 PrivateKeyInfo& info) {
+void check_armor(std::string_view text, std::size_t begin_offset, int begin_line,
+                 std::size_t end_offset, PrivateKeyInfo& info) {
     const std::string cannot_load(kCannotLoad);
     bool crlf = false;
     if (begin_offset != 0) {
@@ -153,29 +165,38 @@ void check_armor(std::string_view text, std::size_t begin_offset, int begin_line
     if (text.substr(begin_offset, kBeginLine.size()) != kBeginLine || after_begin.empty() ||
         after_begin.front() != '\n') {
         crlf = util::starts_with(after_begin, "\r\n");
-        add_diagnostic(info, begin_line,
-                       crlf ? "CRLF (Windows) line endings; " + cannot_load + "; convert with `dos2unix`"
-                            : "the BEGIN line is not exactly '" + std::string(kBeginLine) + "'; " + cannot_load);
+        add_diagnostic(
+            info, begin_line,
+            crlf ? "CRLF (Windows) line endings; " + cannot_load + "; convert with `dos2unix`"
+                 : "the BEGIN line is not exactly '" + std::string(kBeginLine) + "'; " +
+                       cannot_load);
         info.openssh_can_load = false;
     }
     if (end_offset == std::string_view::npos) return;
-    const auto after_end = text.substr(end_offset + std::min(kEndLine.size(), text.size() - end_offset));
-    const bool end_ok = text[end_offset - 1] == '\n' && text.substr(end_offset, kEndLine.size()) == kEndLine &&
+    const auto after_end =
+        text.substr(end_offset + std::min(kEndLine.size(), text.size() - end_offset));
+    const bool end_ok = text[end_offset - 1] == '\n' &&
+                        text.substr(end_offset, kEndLine.size()) == kEndLine &&
                         !after_end.empty() && after_end.front() == '\n';
     if (end_ok) return;
     info.openssh_can_load = false;
     if (text.substr(end_offset, kEndLine.size()) == kEndLine && after_end.empty()) {
-        add_diagnostic(info, 0,
-                       "no newline after the END line (the file was probably pasted or stored without "
-                       "its final newline); " + cannot_load);
+        add_diagnostic(
+            info, 0,
+            "no newline after the END line (the file was probably pasted or stored without "
+            "its final newline); " +
+                cannot_load);
     } else if (!crlf) {
-        add_diagnostic(info, 0, "the END line is not exactly '" + std::string(kEndLine) + "' on a line of its own; " + cannot_load);
+        add_diagnostic(info, 0,
+                       "the END line is not exactly '" + std::string(kEndLine) +
+                           "' on a line of its own; " + cannot_load);
     }
 }
 
 }  // namespace
 
-void read_openssh_key(std::string_view text, std::size_t begin_offset, int begin_line, PrivateKeyInfo& info) {
+void read_openssh_key(std::string_view text, std::size_t begin_offset, int begin_line,
+                      PrivateKeyInfo& info) {
     info.format = PrivateKeyFormat::openssh;
     info.openssh_can_load = true;
 
@@ -185,6 +206,7 @@ void read_openssh_key(std::string_view text, std::size_t begin_offset, int begin
     std::string b64;
     bool bad_char = false;
     if (body_start != std::string_view::npos) {
+        b64.reserve(text.size() - body_start);  // no reallocation: old buffers are not wiped
         std::size_t pos = body_start + 1;
         while (pos < text.size()) {
             std::size_t eol = text.find('\n', pos);
@@ -205,34 +227,41 @@ void read_openssh_key(std::string_view text, std::size_t begin_offset, int begin
     check_armor(text, begin_offset, begin_line, end_offset, info);
     if (end_offset == std::string_view::npos) {
         add_diagnostic(info, begin_line,
-                       "no '" + std::string(kEndLine) + "' line (truncated file?); " + std::string(kCannotLoad));
+                       "no '" + std::string(kEndLine) + "' line (truncated file?); " +
+                           std::string(kCannotLoad));
         info.openssh_can_load = false;
     }
     if (bad_char) {
-        add_diagnostic(info, begin_line, "invalid base64 in the key body; " + std::string(kCannotLoad));
+        add_diagnostic(info, begin_line,
+                       "invalid base64 in the key body; " + std::string(kCannotLoad));
         info.openssh_can_load = false;
         OPENSSL_cleanse(b64.data(), b64.size());
         return;
     }
     // A truncated body still yields the public blob near its start: decode whole groups.
     const bool partial = b64.size() % 4 != 0;
-    std::optional<util::Bytes> decoded = util::base64_decode(std::string_view(b64).substr(0, b64.size() / 4 * 4));
+    std::optional<util::Bytes> decoded =
+        util::base64_decode(std::string_view(b64).substr(0, b64.size() / 4 * 4));
     OPENSSL_cleanse(b64.data(), b64.size());
     if (!decoded) {
-        add_diagnostic(info, begin_line, "invalid base64 in the key body; " + std::string(kCannotLoad));
+        add_diagnostic(info, begin_line,
+                       "invalid base64 in the key body; " + std::string(kCannotLoad));
         info.openssh_can_load = false;
         return;
     }
     util::Bytes bytes = std::move(*decoded);
     Wipe wipe{bytes};
     if (partial) {
-        add_diagnostic(info, begin_line, "the base64 body is cut short; " + std::string(kCannotLoad));
+        add_diagnostic(info, begin_line,
+                       "the base64 body is cut short; " + std::string(kCannotLoad));
         info.openssh_can_load = false;
     }
 
     if (bytes.size() < kMagic.size() ||
         std::string_view(reinterpret_cast<const char*>(bytes.data()), kMagic.size()) != kMagic) {
-        add_diagnostic(info, begin_line, "the body does not start with 'openssh-key-v1'; " + std::string(kCannotLoad));
+        add_diagnostic(
+            info, begin_line,
+            "the body does not start with 'openssh-key-v1'; " + std::string(kCannotLoad));
         info.openssh_can_load = false;
         return;
     }
@@ -241,10 +270,14 @@ void read_openssh_key(std::string_view text, std::size_t begin_offset, int begin
     std::uint32_t key_count = 0;
     if (!r.read_cstring(info.cipher) || !r.read_cstring(info.kdf) || !r.read_string(kdf_options) ||
         !r.read_u32(key_count)) {
-        add_diagnostic(info, begin_line, "the key header is truncated; " + std::string(kCannotLoad));
+        add_diagnostic(info, begin_line,
+                       "the key header is truncated; " + std::string(kCannotLoad));
         info.openssh_can_load = false;
         return;
     }
+    constexpr std::size_t kMaxName = 64;  // real names are short; keep hostile ones small
+    if (info.cipher.size() > kMaxName) info.cipher.resize(kMaxName);
+    if (info.kdf.size() > kMaxName) info.kdf.resize(kMaxName);
     info.encrypted = info.cipher != "none";
     if (info.kdf == "bcrypt") {
         SshReader k(kdf_options);
@@ -253,33 +286,38 @@ void read_openssh_key(std::string_view text, std::size_t begin_offset, int begin
     }
     const CipherInfo* cipher = find_cipher(info.cipher);
     if (cipher == nullptr) {
-        add_diagnostic(info, begin_line, "unknown cipher '" + info.cipher.substr(0, 64) +
-                                             "'; OpenSSH cannot load it (key encrypted using unsupported cipher)");
+        add_diagnostic(info, begin_line,
+                       "unknown cipher '" + info.cipher +
+                           "'; OpenSSH cannot load it (key encrypted using unsupported cipher)");
         info.openssh_can_load = false;
     }
     if (info.kdf != "none" && info.kdf != "bcrypt") {
-        add_diagnostic(info, begin_line, "unknown KDF '" + info.kdf.substr(0, 64) +
-                                             "'; OpenSSH cannot load it (key encrypted using unsupported cipher)");
+        add_diagnostic(info, begin_line,
+                       "unknown KDF '" + info.kdf +
+                           "'; OpenSSH cannot load it (key encrypted using unsupported cipher)");
         info.openssh_can_load = false;
     } else if (info.kdf == "none" && info.encrypted && cipher != nullptr) {
-        add_diagnostic(info, begin_line, "cipher '" + info.cipher.substr(0, 64) + "' without a KDF; " +
-                                             std::string(kCannotLoad));
+        add_diagnostic(info, begin_line,
+                       "cipher '" + info.cipher + "' without a KDF; " + std::string(kCannotLoad));
         info.openssh_can_load = false;
     }
     if (key_count != 1) {
-        add_diagnostic(info, begin_line, "the file holds " + std::to_string(key_count) +
-                                             " keys; OpenSSH supports exactly 1 (invalid format)");
+        add_diagnostic(info, begin_line,
+                       "the file holds " + std::to_string(key_count) +
+                           " keys; OpenSSH supports exactly 1 (invalid format)");
         info.openssh_can_load = false;
         if (key_count == 0) return;
     }
 
     ByteSpan public_blob;
     if (!r.read_string(public_blob)) {
-        add_diagnostic(info, begin_line, "the public key in the file is truncated; " + std::string(kCannotLoad));
+        add_diagnostic(info, begin_line,
+                       "the public key in the file is truncated; " + std::string(kCannotLoad));
         info.openssh_can_load = false;
         return;
     }
-    PublicKeyResult pub = parse_public_key_blob(util::Bytes(public_blob.begin(), public_blob.end()));
+    PublicKeyResult pub =
+        parse_public_key_blob(util::Bytes(public_blob.begin(), public_blob.end()));
     if (!pub) {
         add_diagnostic(info, begin_line, "the public key in the file is invalid: " + pub.error);
         info.openssh_can_load = false;
@@ -297,14 +335,16 @@ void read_openssh_key(std::string_view text, std::size_t begin_offset, int begin
     ByteSpan section;
     if (!r.read_string(section)) {
         if (!partial && end_offset != std::string_view::npos)
-            add_diagnostic(info, begin_line, "the private section is truncated; " + std::string(kCannotLoad));
+            add_diagnostic(info, begin_line,
+                           "the private section is truncated; " + std::string(kCannotLoad));
         info.openssh_can_load = false;
         return;
     }
     if (cipher != nullptr) {
         if (section.size() < cipher->block_size || section.size() % cipher->block_size != 0 ||
             r.remaining() != cipher->auth_len) {
-            add_diagnostic(info, begin_line, "the private section has a bad length; " + std::string(kCannotLoad));
+            add_diagnostic(info, begin_line,
+                           "the private section has a bad length; " + std::string(kCannotLoad));
             info.openssh_can_load = false;
             return;
         }

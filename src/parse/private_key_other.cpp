@@ -47,7 +47,8 @@ void read_putty_key(std::string_view text, PrivateKeyInfo& info) {
         } else if (name == "Key-Derivation") {
             info.kdf = std::string(value.substr(0, 64));
         } else if (name == "Argon2-Passes") {
-            if (auto n = util::parse_unsigned(value); n && *n <= 0xffffffffULL) info.kdf_rounds = static_cast<unsigned>(*n);
+            if (auto n = util::parse_unsigned(value); n && *n <= 0xffffffffULL)
+                info.kdf_rounds = static_cast<unsigned>(*n);
         } else if (name == "Public-Lines" && !info.public_key) {
             const auto count = util::parse_unsigned(value);
             if (!count || *count > lines.size() - i - 1) {
@@ -68,7 +69,9 @@ void read_putty_key(std::string_view text, PrivateKeyInfo& info) {
     if (info.encrypted && info.kdf.empty()) info.kdf = version >= 3 ? "Argon2id" : "sha1";
     if (!info.encrypted && info.kdf.empty()) info.kdf = "none";
     if (info.public_key && !stated_type.empty() && info.public_key->type != stated_type)
-        add_diagnostic(info, 1, "the header says " + stated_type + " but the public key is " + info.public_key->type);
+        add_diagnostic(
+            info, 1,
+            "the header says " + stated_type + " but the public key is " + info.public_key->type);
     if (info.type.empty()) info.type = stated_type;
     add_diagnostic(info, 1,
                    "PuTTY private key (.ppk): " + std::string(kCannotLoad) +
@@ -89,20 +92,23 @@ void read_rfc4716_public_key(std::string_view block, int begin_line, PrivateKeyI
         std::string_view name, value;
         if (continued || (b64.empty() && header(line, name, value))) {
             continued = !line.empty() && line.back() == '\\';
-            if (name == "Comment") info.comment = std::string(util::trim(value, " \t\"").substr(0, 4096));
+            if (name == "Comment")
+                info.comment = std::string(util::trim(value, " \t\"").substr(0, 4096));
             continue;
         }
         b64 += line;
     }
     auto blob = ended && b64.size() % 4 == 0 ? util::base64_decode(b64) : std::nullopt;
     if (!blob) {
-        add_diagnostic(info, begin_line, "RFC 4716 public key with an invalid or unterminated body");
+        add_diagnostic(info, begin_line,
+                       "RFC 4716 public key with an invalid or unterminated body");
     } else {
         set_public_key(parse_public_key_blob(*blob), begin_line, info);
         if (info.public_key) info.public_key->comment = info.comment;
     }
-    add_diagnostic(info, begin_line,
-                   "this is an RFC 4716 (SSH2) public key, not a private key; " + std::string(kCannotLoad));
+    add_diagnostic(
+        info, begin_line,
+        "this is an RFC 4716 (SSH2) public key, not a private key; " + std::string(kCannotLoad));
 }
 
 }  // namespace nbd::parse::private_key_detail

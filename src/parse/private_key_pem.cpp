@@ -61,7 +61,8 @@ std::string ssh_blob(EVP_PKEY* pkey, util::Bytes& blob) {
     SshWriter w;
     switch (EVP_PKEY_get_base_id(pkey)) {
         case EVP_PKEY_RSA: {
-            const auto e = bn_param(pkey, OSSL_PKEY_PARAM_RSA_E), n = bn_param(pkey, OSSL_PKEY_PARAM_RSA_N);
+            const auto e = bn_param(pkey, OSSL_PKEY_PARAM_RSA_E),
+                       n = bn_param(pkey, OSSL_PKEY_PARAM_RSA_N);
             if (e.empty() || n.empty()) return "cannot read the RSA public key";
             w.put_string("ssh-rsa");
             w.put_mpint(e);
@@ -69,9 +70,12 @@ std::string ssh_blob(EVP_PKEY* pkey, util::Bytes& blob) {
             break;
         }
         case EVP_PKEY_DSA: {
-            const auto p = bn_param(pkey, OSSL_PKEY_PARAM_FFC_P), q = bn_param(pkey, OSSL_PKEY_PARAM_FFC_Q),
-                       g = bn_param(pkey, OSSL_PKEY_PARAM_FFC_G), y = bn_param(pkey, OSSL_PKEY_PARAM_PUB_KEY);
-            if (p.empty() || q.empty() || g.empty() || y.empty()) return "cannot read the DSA public key";
+            const auto p = bn_param(pkey, OSSL_PKEY_PARAM_FFC_P),
+                       q = bn_param(pkey, OSSL_PKEY_PARAM_FFC_Q),
+                       g = bn_param(pkey, OSSL_PKEY_PARAM_FFC_G),
+                       y = bn_param(pkey, OSSL_PKEY_PARAM_PUB_KEY);
+            if (p.empty() || q.empty() || g.empty() || y.empty())
+                return "cannot read the DSA public key";
             w.put_string("ssh-dss");
             for (const auto* part : {&p, &q, &g, &y}) w.put_mpint(*part);
             break;
@@ -79,16 +83,20 @@ std::string ssh_blob(EVP_PKEY* pkey, util::Bytes& blob) {
         case EVP_PKEY_EC: {
             char group[64] = {};
             std::size_t group_len = 0;
-            if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &group_len) != 1)
-                return "EC key with explicit curve parameters; OpenSSH supports only nistp256/384/521";
+            if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group,
+                                               sizeof group, &group_len) != 1)
+                return "EC key with explicit curve parameters; OpenSSH supports only "
+                       "nistp256/384/521";
             const auto curve = ssh_curve(group);
             if (curve.empty())
-                return "EC key on curve " + std::string(group) + "; OpenSSH supports only nistp256/384/521";
+                return "EC key on curve " + std::string(group) +
+                       "; OpenSSH supports only nistp256/384/521";
             EVP_PKEY_set_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
                                            OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED);
             unsigned char point[160];
             std::size_t point_len = 0;
-            if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point, &point_len) != 1)
+            if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point,
+                                                &point_len) != 1)
                 return "cannot read the EC public key";
             w.put_string("ecdsa-sha2-" + std::string(curve));
             w.put_string(curve);
@@ -106,7 +114,8 @@ std::string ssh_blob(EVP_PKEY* pkey, util::Bytes& blob) {
         }
         default: {
             const char* name = EVP_PKEY_get0_type_name(pkey);
-            return std::string("key type ") + (name != nullptr ? name : "unknown") + " is not supported by OpenSSH";
+            return std::string("key type ") + (name != nullptr ? name : "unknown") +
+                   " is not supported by OpenSSH";
         }
     }
     blob = w.take();
@@ -119,7 +128,8 @@ void read_pem_headers(std::string_view block, PrivateKeyInfo& info) {
     for (std::size_t i = 1; i < lines.size() && i < 8; ++i) {
         const auto line = util::trim(lines[i]);
         if (line.find(':') == std::string_view::npos) break;
-        if (util::starts_with(line, "Proc-Type:") && line.find("ENCRYPTED") != std::string_view::npos)
+        if (util::starts_with(line, "Proc-Type:") &&
+            line.find("ENCRYPTED") != std::string_view::npos)
             info.encrypted = true;
         if (util::starts_with(line, "DEK-Info:")) {
             const auto value = util::trim(line.substr(9));
@@ -148,8 +158,8 @@ void read_pkcs8_algorithms(std::string_view block, PrivateKeyInfo& info) {
     X509_ALGOR_get0(&oid, &ptype, &pval, alg);
     const int nid = OBJ_obj2nid(oid);
     if (nid == NID_pbes2 && ptype == V_ASN1_SEQUENCE) {
-        auto* pbe2 = static_cast<PBE2PARAM*>(ASN1_item_unpack(static_cast<const ASN1_STRING*>(pval),
-                                                              ASN1_ITEM_rptr(PBE2PARAM)));
+        auto* pbe2 = static_cast<PBE2PARAM*>(
+            ASN1_item_unpack(static_cast<const ASN1_STRING*>(pval), ASN1_ITEM_rptr(PBE2PARAM)));
         if (pbe2 != nullptr) {
             const int cipher_nid = OBJ_obj2nid(pbe2->encryption->algorithm);
             const int kdf_nid = OBJ_obj2nid(pbe2->keyfunc->algorithm);
@@ -160,8 +170,8 @@ void read_pkcs8_algorithms(std::string_view block, PrivateKeyInfo& info) {
                 auto* kdf = static_cast<PBKDF2PARAM*>(ASN1_item_unpack(
                     pbe2->keyfunc->parameter->value.sequence, ASN1_ITEM_rptr(PBKDF2PARAM)));
                 std::int64_t iter = 0;
-                if (kdf != nullptr && ASN1_INTEGER_get_int64(&iter, kdf->iter) == 1 &&
-                    iter > 0 && iter <= INT32_MAX)
+                if (kdf != nullptr && ASN1_INTEGER_get_int64(&iter, kdf->iter) == 1 && iter > 0 &&
+                    iter <= INT32_MAX)
                     info.kdf_rounds = static_cast<unsigned>(iter);
                 PBKDF2PARAM_free(kdf);
             }
@@ -169,7 +179,7 @@ void read_pkcs8_algorithms(std::string_view block, PrivateKeyInfo& info) {
         }
     } else if (nid != NID_undef) {
         info.cipher = OBJ_nid2sn(nid);  // PKCS#5 v1 / PKCS#12 PBE scheme
-        info.kdf = "pbkdf1";
+        info.kdf = "legacy-pbe";  // the scheme fixes its own key derivation
     }
     X509_SIG_free(sig);
 }
@@ -183,7 +193,8 @@ std::string_view type_from_label(std::string_view label) {
 
 }  // namespace
 
-void read_pem_key(std::string_view block, std::string_view label, int begin_line, PrivateKeyInfo& info) {
+void read_pem_key(std::string_view block, std::string_view label, int begin_line,
+                  PrivateKeyInfo& info) {
     const std::string cannot_load(kCannotLoad);
     info.format = label == "PRIVATE KEY"             ? PrivateKeyFormat::pkcs8
                   : label == "ENCRYPTED PRIVATE KEY" ? PrivateKeyFormat::pkcs8_encrypted
@@ -208,10 +219,12 @@ void read_pem_key(std::string_view block, std::string_view label, int begin_line
     }
 
     Bio bio = memory_bio(block);
-    Pkey pkey(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, refuse_passphrase, nullptr) : nullptr);
+    Pkey pkey(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, refuse_passphrase, nullptr)
+                  : nullptr);
     ERR_clear_error();
     if (!pkey) {
-        add_diagnostic(info, begin_line, "the " + std::string(label) + " block cannot be decoded; " + cannot_load);
+        add_diagnostic(info, begin_line,
+                       "the " + std::string(label) + " block cannot be decoded; " + cannot_load);
         return;
     }
     util::Bytes blob;
@@ -223,18 +236,21 @@ void read_pem_key(std::string_view block, std::string_view label, int begin_line
     }
     PublicKeyResult pub = parse_public_key_blob(blob);
     if (!pub) {
-        add_diagnostic(info, begin_line, "the derived public key is invalid: " + pub.error + "; " + cannot_load);
+        add_diagnostic(info, begin_line,
+                       "the derived public key is invalid: " + pub.error + "; " + cannot_load);
         return;
     }
     info.public_key = std::move(pub.key);
     info.type = info.public_key->type;
     info.bits = info.public_key->bits;
     info.openssh_can_load = info.public_key->refused_reason.empty();
-    if (!info.public_key->refused_reason.empty()) add_diagnostic(info, begin_line, info.public_key->refused_reason);
+    if (!info.public_key->refused_reason.empty())
+        add_diagnostic(info, begin_line, info.public_key->refused_reason);
     if (info.type == "ssh-ed25519")
-        add_diagnostic(info, begin_line,
-                       "an Ed25519 key in PKCS#8 PEM: OpenSSH before 9.6 cannot load it (invalid format); "
-                       "`ssh-keygen -p -f FILE` rewrites it in OpenSSH format");
+        add_diagnostic(
+            info, begin_line,
+            "an Ed25519 key in PKCS#8 PEM: OpenSSH before 9.6 cannot load it (invalid format); "
+            "`ssh-keygen -p -f FILE` rewrites it in OpenSSH format");
 }
 
 }  // namespace nbd::parse::private_key_detail

@@ -17,18 +17,31 @@ struct NewerKeyword {
     std::string_view version;
 };
 constexpr NewerKeyword kNewerClientKeywords[] = {
-    {"tag", "9.4"},           {"obscurekeystroketiming", "9.5"}, {"channeltimeout", "9.6"},
-    {"versionaddendum", "10.0"}, {"refuseconnection", "10.1"},    {"warnweakcrypto", "10.1"},
+    {"tag", "9.4"},
+    {"obscurekeystroketiming", "9.5"},
+    {"channeltimeout", "9.6"},
+    {"versionaddendum", "10.0"},
+    {"refuseconnection", "10.1"},
+    {"warnweakcrypto", "10.1"},
 };
 constexpr NewerKeyword kNewerMatchCriteria[] = {
-    {"tagged", "9.4"}, {"localnetwork", "9.4"}, {"version", "10.0"}, {"sessiontype", "10.0"}, {"command", "10.0"},
+    {"tagged", "9.4"},       {"localnetwork", "9.4"}, {"version", "10.0"},
+    {"sessiontype", "10.0"}, {"command", "10.0"},
 };
 
-constexpr std::string_view kDeprecated[] = {"cipher",       "fallbacktorsh", "globalknownhostsfile2",
-                                            "rhostsauthentication", "userknownhostsfile2", "useroaming",
-                                            "usersh",       "useprivilegedport", "useblacklistedkeys", "protocol"};
-constexpr std::string_view kUnsupported[] = {"afstokenpassing", "kerberosauthentication", "kerberostgtpassing",
-                                             "rsaauthentication", "rhostsrsaauthentication", "compressionlevel"};
+constexpr std::string_view kDeprecated[] = {"cipher",
+                                            "fallbacktorsh",
+                                            "globalknownhostsfile2",
+                                            "rhostsauthentication",
+                                            "userknownhostsfile2",
+                                            "useroaming",
+                                            "usersh",
+                                            "useprivilegedport",
+                                            "useblacklistedkeys",
+                                            "protocol"};
+constexpr std::string_view kUnsupported[] = {"afstokenpassing",         "kerberosauthentication",
+                                             "kerberostgtpassing",      "rsaauthentication",
+                                             "rhostsrsaauthentication", "compressionlevel"};
 
 // Total work allowed for one parse, includes included (a glob fan-out must not explode).
 constexpr std::size_t kMaxIncludedFiles = 256;
@@ -40,7 +53,8 @@ bool contains(const std::string_view (&list)[N], std::string_view word) {
 }
 
 struct Parser {
-    Parser(const IncludeSource& src, std::string base, std::optional<std::string> home_dir, SshConfig& config)
+    Parser(const IncludeSource& src, std::string base, std::optional<std::string> home_dir,
+           SshConfig& config)
         : source(src), base_dir(std::move(base)), home(std::move(home_dir)), out(config) {}
 
     const IncludeSource& source;
@@ -54,18 +68,26 @@ struct Parser {
     std::map<std::string, std::optional<std::string>> suggestions;  // did-you-mean, once per word
 
     std::optional<std::string> suggest(const std::string& word) {
-        if (word.size() > 64) return std::nullopt;
+        if (word.size() > 48) return std::nullopt;  // too far from every keyword anyway
         const auto it = suggestions.find(word);
         if (it != suggestions.end()) return it->second;
-        if (suggestions.size() >= 128) return std::nullopt;  // hostile input: stop guessing
-        return suggestions[word] = util::nearest(word, ssh_client_keywords());
+        if (suggestions.size() >= 32) return std::nullopt;  // hostile input: stop guessing
+        // Only keywords close enough in length can be within util::nearest()'s reach.
+        const std::size_t reach = std::max<std::size_t>(2, word.size() / 3);
+        std::vector<std::string> candidates;
+        for (const auto& k : ssh_client_keywords())
+            if (k.size() + reach >= word.size() && word.size() + reach >= k.size())
+                candidates.push_back(k);
+        return suggestions[word] = util::nearest(word, candidates);
     }
     std::optional<std::string> ignore_unknown;  // the first IgnoreUnknown list seen
 
     void error(const SshDirective& d, std::string message) {
         out.diagnostics.push_back({d.file, d.line, std::move(message)});
     }
-    void note(const SshDirective& d, std::string message) { out.notes.push_back({d.file, d.line, std::move(message)}); }
+    void note(const SshDirective& d, std::string message) {
+        out.notes.push_back({d.file, d.line, std::move(message)});
+    }
 
     void parse_text(std::string_view text, const std::string& file, int depth);
     void handle_directive(SshDirective d, int depth);
@@ -97,11 +119,13 @@ void Parser::handle_directive(SshDirective d, int depth) {
         parse_match(item);
     } else if (!is_ssh_client_keyword(kw)) {
         item.known = false;
-        const bool ignored = ignore_unknown && ssh_match_pattern_list(kw, *ignore_unknown, true) == 1;
+        const bool ignored =
+            ignore_unknown && ssh_match_pattern_list(kw, *ignore_unknown, true) == 1;
         if (!ignored) {
             std::string message = "Bad configuration option: " + kw;
-            const auto newer = std::find_if(std::begin(kNewerClientKeywords), std::end(kNewerClientKeywords),
-                                            [&](const NewerKeyword& n) { return n.name == kw; });
+            const auto newer =
+                std::find_if(std::begin(kNewerClientKeywords), std::end(kNewerClientKeywords),
+                             [&](const NewerKeyword& n) { return n.name == kw; });
             if (newer != std::end(kNewerClientKeywords)) {
                 message += " (known to OpenSSH " + std::string(newer->version) + " and later)";
             } else if (auto guess = suggest(kw)) {
@@ -142,7 +166,8 @@ void Parser::parse_match(SshConfigItem& item) {
         if (attrib.front() == '#') break;
         SshMatchCriterion c;
         c.negated = attrib.front() == '!';
-        c.name = util::to_lower(c.negated ? std::string_view(attrib).substr(1) : std::string_view(attrib));
+        c.name = util::to_lower(c.negated ? std::string_view(attrib).substr(1)
+                                          : std::string_view(attrib));
         if (c.name == "all") {
             if (attributes > 1 || (i < tokens.size() && tokens[i].front() != '#')) {
                 problem = "'" + attrib + "' cannot be combined with other Match attributes";
@@ -163,14 +188,15 @@ void Parser::parse_match(SshConfigItem& item) {
             break;
         }
         c.argument = tokens[i++];
-        if (c.name == "host" || c.name == "originalhost" || c.name == "user" || c.name == "localuser" ||
-            c.name == "exec") {
+        if (c.name == "host" || c.name == "originalhost" || c.name == "user" ||
+            c.name == "localuser" || c.name == "exec") {
             item.criteria.push_back(std::move(c));
             continue;
         }
         problem = "Unsupported Match attribute " + bare;
-        const auto newer = std::find_if(std::begin(kNewerMatchCriteria), std::end(kNewerMatchCriteria),
-                                        [&](const NewerKeyword& n) { return n.name == c.name; });
+        const auto newer =
+            std::find_if(std::begin(kNewerMatchCriteria), std::end(kNewerMatchCriteria),
+                         [&](const NewerKeyword& n) { return n.name == c.name; });
         if (newer != std::end(kNewerMatchCriteria))
             problem += " (known to OpenSSH " + std::string(newer->version) + " and later)";
     }
@@ -182,6 +208,7 @@ void Parser::parse_match(SshConfigItem& item) {
 }
 
 void Parser::handle_include(const SshDirective& d, int depth) {
+    // Arguments are handled in order: files of earlier ones are read before a bad one stops.
     for (const auto& arg : d.args) {
         if (arg.empty()) {
             error(d, "keyword include empty argument");
@@ -191,8 +218,6 @@ void Parser::handle_include(const SshDirective& d, int depth) {
             error(d, "bad include path " + arg + ".");
             return;
         }
-    }
-    for (const auto& arg : d.args) {
         std::string pattern;
         if (arg.front() == '/') {
             pattern = arg;
@@ -215,7 +240,8 @@ void Parser::handle_include(const SshDirective& d, int depth) {
                 return;
             }
             if (std::find(stack.begin(), stack.end(), path) != stack.end()) {
-                error(d, "Too many recursive configuration includes (" + path + " includes itself)");
+                error(d,
+                      "Too many recursive configuration includes (" + path + " includes itself)");
                 continue;
             }
             if (files_read >= kMaxIncludedFiles || bytes_read >= kMaxTotalBytes) {
@@ -226,13 +252,19 @@ void Parser::handle_include(const SshDirective& d, int depth) {
             const ReadResult r = source.read(path);
             ++files_read;
             switch (r.status) {
-                case ReadStatus::ok: break;
-                case ReadStatus::missing: continue;  // gone since the glob: ssh skips it
+                case ReadStatus::ok:
+                    break;
+                case ReadStatus::missing:
+                    continue;  // gone since the glob: ssh skips it
                 case ReadStatus::unreadable:
                     error(d, "Can't open user config file " + path + ": Permission denied");
                     continue;
-                case ReadStatus::too_large: note(d, "included file " + path + " is too large to read"); continue;
-                case ReadStatus::not_regular: note(d, "included file " + path + " is not a regular file"); continue;
+                case ReadStatus::too_large:
+                    note(d, "included file " + path + " is too large to read");
+                    continue;
+                case ReadStatus::not_regular:
+                    note(d, "included file " + path + " is not a regular file");
+                    continue;
             }
             bytes_read += r.text.size();
             out.included_files.push_back(path);
@@ -296,7 +328,8 @@ void Parser::check_option(const SshDirective& d) {
         }
     } else if (kw == "proxyjump") {
         max_args = args.size();
-        std::string spec = d.rest.substr(std::min(d.rest.size(), d.rest.find_first_not_of(" \t\r\n=")));
+        std::string spec =
+            d.rest.substr(std::min(d.rest.size(), d.rest.find_first_not_of(" \t\r\n=")));
         if (const auto hash = spec.find('#'); hash != std::string::npos) spec.erase(hash);
         spec = std::string(util::trim(spec));
         for (const auto& hop : util::split_fields(spec, ','))
@@ -309,8 +342,8 @@ void Parser::check_option(const SshDirective& d) {
 
 }  // namespace
 
-SshConfig parse_ssh_config(std::string_view text, const std::string& file, const IncludeSource& includes,
-                           const std::string& include_base_dir) {
+SshConfig parse_ssh_config(std::string_view text, const std::string& file,
+                           const IncludeSource& includes, const std::string& include_base_dir) {
     SshConfig config;
     config.file = file;
     std::string base = include_base_dir;

@@ -39,12 +39,13 @@ std::string hex(const unsigned char* data, unsigned length) {
 }
 
 // ssh_connection_hash(): hex SHA1 of local host name, remote host, port and remote user.
-std::string connection_hash(const std::string& thishost, const std::string& host, const std::string& port,
-                            const std::string& user) {
+std::string connection_hash(const std::string& thishost, const std::string& host,
+                            const std::string& port, const std::string& user) {
     const std::string message = thishost + host + port + user;
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned length = 0;
-    if (EVP_Digest(message.data(), message.size(), digest, &length, EVP_sha1(), nullptr) != 1) return {};
+    if (EVP_Digest(message.data(), message.size(), digest, &length, EVP_sha1(), nullptr) != 1)
+        return {};
     return hex(digest, length);
 }
 
@@ -92,7 +93,8 @@ class Evaluator {
         if (m_want_final) return true;
         const auto it = m_values.find("canonicalizehostname");
         return it != m_values.end() && !it->second.args.empty() &&
-               util::to_lower(it->second.args.front()) != "no" && util::to_lower(it->second.args.front()) != "false";
+               util::to_lower(it->second.args.front()) != "no" &&
+               util::to_lower(it->second.args.front()) != "false";
     }
 
     // ssh.c: before the final pass the host becomes the (lower-cased) HostName.
@@ -128,12 +130,16 @@ class Evaluator {
                     break;
                 case SshConfigItemKind::host:
                     active = !never_match && host_matches(item);
-                    if (active) m_out.applied_blocks.push_back({item.directive.file, item.directive.line, block_text(item.directive)});
+                    if (active)
+                        m_out.applied_blocks.push_back(
+                            {item.directive.file, item.directive.line, block_text(item.directive)});
                     break;
                 case SshConfigItemKind::match: {
                     const bool matched = match_matches(item);
                     active = !never_match && matched;
-                    if (active) m_out.applied_blocks.push_back({item.directive.file, item.directive.line, block_text(item.directive)});
+                    if (active)
+                        m_out.applied_blocks.push_back(
+                            {item.directive.file, item.directive.line, block_text(item.directive)});
                     break;
                 }
                 case SshConfigItemKind::option:
@@ -235,7 +241,8 @@ class Evaluator {
         if (kw == "proxycommand" || kw == "proxyjump") {
             // ProxyCommand is ignored once ProxyJump is set and vice versa: one slot.
             if (m_values.count("proxy")) return;
-            std::string spec = d.rest.substr(std::min(d.rest.size(), d.rest.find_first_not_of(" \t\r\n=")));
+            std::string spec =
+                d.rest.substr(std::min(d.rest.size(), d.rest.find_first_not_of(" \t\r\n=")));
             if (kw == "proxyjump") {
                 if (const auto hash = spec.find('#'); hash != std::string::npos) spec.erase(hash);
                 spec = std::string(util::trim(spec));
@@ -257,7 +264,8 @@ class Evaluator {
             if (!complete)
                 add_note(it->second.origin.file, it->second.origin.line,
                          "HostName " + it->second.args.front() +
-                             " has a %-token ssh does not know there (ssh stops: percent_expand: unknown key)");
+                             " has a %-token ssh does not know there (ssh stops: percent_expand: "
+                             "unknown key)");
         }
         if (!ssh_is_address(host)) host = util::to_lower(host);
         return host;
@@ -302,12 +310,16 @@ class Evaluator {
 void Evaluator::finish() {
     static const std::map<std::string, std::string> flag = {
         {"yes", "yes"}, {"true", "yes"}, {"no", "no"}, {"false", "no"}};
-    static const std::map<std::string, std::string> strict = {
-        {"yes", "yes"}, {"true", "yes"}, {"no", "no"}, {"false", "no"},
-        {"off", "no"},  {"ask", "ask"},  {"accept-new", "accept-new"}};
+    static const std::map<std::string, std::string> strict = {{"yes", "yes"},
+                                                              {"true", "yes"},
+                                                              {"no", "no"},
+                                                              {"false", "no"},
+                                                              {"off", "no"},
+                                                              {"ask", "ask"},
+                                                              {"accept-new", "accept-new"}};
     static const std::map<std::string, std::string> master = {
-        {"yes", "yes"}, {"true", "yes"}, {"no", "no"}, {"false", "no"},
-        {"auto", "auto"}, {"ask", "ask"}, {"autoask", "autoask"}};
+        {"yes", "yes"},   {"true", "yes"}, {"no", "no"},          {"false", "no"},
+        {"auto", "auto"}, {"ask", "ask"},  {"autoask", "autoask"}};
     static const std::map<std::string, std::string> canonical = {
         {"yes", "yes"}, {"true", "yes"}, {"no", "no"}, {"false", "no"}, {"always", "always"}};
 
@@ -318,7 +330,8 @@ void Evaluator::finish() {
     o.user = setting("user", m_target.local_user);
     o.port = setting("port", "22");
     if (o.port.set) {
-        if (const auto port = ssh_parse_port(o.port.as_written)) o.port.value = std::to_string(*port);
+        if (const auto port = ssh_parse_port(o.port.as_written))
+            o.port.value = std::to_string(*port);
     }
     o.identities_only = choice("identitiesonly", "no", flag);
     o.strict_host_key_checking = choice("stricthostkeychecking", "ask", strict);
@@ -330,10 +343,12 @@ void Evaluator::finish() {
     o.canonicalize_hostname = choice("canonicalizehostname", "no", canonical);
     o.connect_timeout = setting("connecttimeout", "none");
     if (o.connect_timeout.set && o.connect_timeout.as_written != "none") {
-        if (const auto secs = ssh_parse_time(o.connect_timeout.as_written)) o.connect_timeout.value = std::to_string(*secs);
+        if (const auto secs = ssh_parse_time(o.connect_timeout.as_written))
+            o.connect_timeout.value = std::to_string(*secs);
     }
     if (const auto it = m_values.find("proxy"); it != m_values.end()) {
-        SshSetting& target = it->second.args.front() == "proxyjump" ? o.proxy_jump : o.proxy_command;
+        SshSetting& target =
+            it->second.args.front() == "proxyjump" ? o.proxy_jump : o.proxy_command;
         target.set = true;
         target.value = target.as_written = it->second.rest;
         target.origin = it->second.origin;
@@ -342,10 +357,13 @@ void Evaluator::finish() {
     // The %-tokens of ssh.c's DEFAULT_CLIENT_PERCENT_EXPAND_ARGS.
     const std::string& remote_user = o.user.value;
     std::vector<SshExpansionToken> tokens = {
-        {'d', m_target.local_home}, {'h', host},
+        {'d', m_target.local_home},
+        {'h', host},
         {'k', o.host_key_alias.set ? o.host_key_alias.value : m_target.host},
-        {'n', m_target.host},       {'p', o.port.value},
-        {'r', remote_user},         {'u', m_target.local_user},
+        {'n', m_target.host},
+        {'p', o.port.value},
+        {'r', remote_user},
+        {'u', m_target.local_user},
     };
     if (m_target.local_uid) tokens.push_back({'i', std::to_string(*m_target.local_uid)});
     if (m_target.local_hostname) {
@@ -359,7 +377,8 @@ void Evaluator::finish() {
     };
 
     if (m_identities.empty()) {
-        for (const char* name : {"id_rsa", "id_ecdsa", "id_ecdsa_sk", "id_ed25519", "id_ed25519_sk", "id_xmss", "id_dsa"}) {
+        for (const char* name : {"id_rsa", "id_ecdsa", "id_ecdsa_sk", "id_ed25519", "id_ed25519_sk",
+                                 "id_xmss", "id_dsa"}) {
             SshIdentityFile id;
             id.as_written = std::string("~/.ssh/") + name;
             id.path = expand(id.as_written, &id.fully_expanded);
@@ -387,14 +406,16 @@ void Evaluator::finish() {
         for (auto& v : values) {
             if (util::to_lower(v) == "none") continue;
             bool complete = true;
-            v = percent ? expand(v, &complete) : ssh_expand_path(v, m_target.local_home, {}, &complete);
+            v = percent ? expand(v, &complete)
+                        : ssh_expand_path(v, m_target.local_home, {}, &complete);
         }
         s.values = std::move(values);
         return s;
     };
-    o.user_known_hosts_files = list("userknownhostsfile", {"~/.ssh/known_hosts", "~/.ssh/known_hosts2"}, true);
-    o.global_known_hosts_files =
-        list("globalknownhostsfile", {"/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"}, false);
+    o.user_known_hosts_files =
+        list("userknownhostsfile", {"~/.ssh/known_hosts", "~/.ssh/known_hosts2"}, true);
+    o.global_known_hosts_files = list(
+        "globalknownhostsfile", {"/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"}, false);
 
     for (SshSetting* path : {&o.control_path, &o.identity_agent}) {
         *path = setting(path == &o.control_path ? "controlpath" : "identityagent", "");
@@ -407,8 +428,8 @@ void Evaluator::finish() {
 
 }  // namespace
 
-std::string ssh_expand_path(std::string_view path, const std::string& home, const std::vector<SshExpansionToken>& tokens,
-                            bool* complete) {
+std::string ssh_expand_path(std::string_view path, const std::string& home,
+                            const std::vector<SshExpansionToken>& tokens, bool* complete) {
     bool ok = true;
     std::string out;
     std::string_view s = path;
@@ -465,7 +486,8 @@ std::string ssh_expand_path(std::string_view path, const std::string& home, cons
     return out;
 }
 
-SshClientOptions evaluate_ssh_config(const std::vector<const SshConfig*>& in_order, const SshTarget& target) {
+SshClientOptions evaluate_ssh_config(const std::vector<const SshConfig*>& in_order,
+                                     const SshTarget& target) {
     SshClientOptions out;
     Evaluator evaluator(target, out);
     evaluator.run_pass(in_order, false);

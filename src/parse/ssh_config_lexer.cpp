@@ -113,16 +113,19 @@ SshLexResult lex_ssh_config(std::string_view text, const std::string& file) {
         ++line_number;
 
         // C strings end at a NUL byte.
-        if (const auto nul = line.find('\0'); nul != std::string_view::npos) line = line.substr(0, nul);
+        if (const auto nul = line.find('\0'); nul != std::string_view::npos)
+            line = line.substr(0, nul);
         // Strip trailing whitespace (and form feeds), never the first character.
-        while (line.size() > 1 && std::string_view(" \t\r\n\f").find(line.back()) != std::string_view::npos)
+        while (line.size() > 1 &&
+               std::string_view(" \t\r\n\f").find(line.back()) != std::string_view::npos)
             line.remove_suffix(1);
         if (line.empty()) continue;
 
         std::optional<std::string_view> cursor = line;
         auto keyword = strdelim(cursor);
         if (keyword && keyword->empty()) keyword = strdelim(cursor);
-        if (!keyword || keyword->empty() || keyword->front() == '#' || keyword->front() == '\n') continue;
+        if (!keyword || keyword->empty() || keyword->front() == '#' || keyword->front() == '\n')
+            continue;
 
         SshDirective d;
         d.keyword_as_written = *keyword;

@@ -113,7 +113,8 @@ int ssh_match_pattern_list(std::string_view s, std::string_view list, bool lower
         // OpenSSH copies each sub-pattern into a 1024-byte buffer and gives up when it is longer.
         if (sub.size() >= 1023) return 0;
         i = end < len ? end + 1 : end;
-        const bool hit = lower_patterns ? ssh_match_pattern(s, util::to_lower(sub)) : ssh_match_pattern(s, sub);
+        const bool hit =
+            lower_patterns ? ssh_match_pattern(s, util::to_lower(sub)) : ssh_match_pattern(s, sub);
         if (hit) {
             if (negated) return -1;
             got_positive = true;
@@ -160,7 +161,8 @@ int ssh_match_user(std::optional<std::string_view> user, std::optional<std::stri
                    std::optional<std::string_view> address, std::string_view pattern) {
     const auto at = pattern.find('@');
     if (!user && !host && !address) {
-        if (at != std::string_view::npos && match_host_and_ip(std::nullopt, std::nullopt, pattern.substr(at + 1)) < 0)
+        if (at != std::string_view::npos &&
+            match_host_and_ip(std::nullopt, std::nullopt, pattern.substr(at + 1)) < 0)
             return -1;
         return 0;
     }
@@ -198,12 +200,28 @@ std::optional<long long> ssh_parse_time(std::string_view s) {
         long long multiplier = 1;
         if (j < s.size()) {
             switch (s[j]) {
-                case 's': case 'S': multiplier = 1; break;
-                case 'm': case 'M': multiplier = 60; break;
-                case 'h': case 'H': multiplier = 3600; break;
-                case 'd': case 'D': multiplier = 86400; break;
-                case 'w': case 'W': multiplier = 604800; break;
-                default: return std::nullopt;
+                case 's':
+                case 'S':
+                    multiplier = 1;
+                    break;
+                case 'm':
+                case 'M':
+                    multiplier = 60;
+                    break;
+                case 'h':
+                case 'H':
+                    multiplier = 3600;
+                    break;
+                case 'd':
+                case 'D':
+                    multiplier = 86400;
+                    break;
+                case 'w':
+                case 'W':
+                    multiplier = 604800;
+                    break;
+                default:
+                    return std::nullopt;
             }
             ++j;
         }

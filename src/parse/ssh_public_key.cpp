@@ -11,7 +11,9 @@ namespace {
 
 constexpr std::string_view kSpaceTab = " \t";
 
-PublicKeyResult failure(std::string message) { return PublicKeyResult{std::nullopt, std::move(message)}; }
+PublicKeyResult failure(std::string message) {
+    return PublicKeyResult{std::nullopt, std::move(message)};
+}
 
 // OpenSSH's b64_pton needs whole 4-character groups; the shared decoder is stricter otherwise.
 std::optional<util::Bytes> decode_key_base64(std::string_view text) {
@@ -22,7 +24,8 @@ std::optional<util::Bytes> decode_key_base64(std::string_view text) {
 // When the first field is not a key type: explain the likely mistake.
 std::string explain_unknown_type(std::string_view token) {
     if (util::starts_with(token, "-----BEGIN") || util::starts_with(token, "----"))
-        return "this is PEM/armored text (a private key or an RFC 4716 key), not an OpenSSH public key line";
+        return "this is PEM/armored text (a private key or an RFC 4716 key), not an OpenSSH public "
+               "key line";
     if (auto blob = decode_key_base64(token)) {
         if (auto key = parse_public_key_blob(*blob))
             return "the key type is missing: the first field is already the base64 blob of an " +
@@ -31,8 +34,8 @@ std::string explain_unknown_type(std::string_view token) {
         const std::string_view inner = util::trim(decoded);
         const auto space = inner.find_first_of(kSpaceTab);
         if (space != std::string_view::npos && find_key_type(inner.substr(0, space)))
-            return "the field is base64 of a whole key line ('" + std::string(inner.substr(0, space)) +
-                   " AAAA...'); decode it first";
+            return "the field is base64 of a whole key line ('" +
+                   std::string(inner.substr(0, space)) + " AAAA...'); decode it first";
     }
     std::string message = "unknown key type '" + std::string(token.substr(0, 64)) + "'";
     // util::nearest accepts at most max(2, size/3) edits: skip names that cannot be that close.
@@ -43,11 +46,14 @@ std::string explain_unknown_type(std::string_view token) {
                                                                  : token.size() - info.name.size();
         if (info.name == info.canonical && diff <= limit) names.emplace_back(info.name);
     }
-    const bool plausible = token.size() <= 64 && std::all_of(token.begin(), token.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '@' || c == '.' || c == '_';
-    });
+    const bool plausible =
+        token.size() <= 64 && std::all_of(token.begin(), token.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '@' ||
+                   c == '.' || c == '_';
+        });
     if (plausible && !names.empty())
-        if (auto guess = util::nearest(token, names)) message += " (did you mean '" + *guess + "'?)";
+        if (auto guess = util::nearest(token, names))
+            message += " (did you mean '" + *guess + "'?)";
     return message;
 }
 
@@ -60,9 +66,11 @@ PublicKeyResult parse_public_key(std::string_view line, bool explain_errors) {
     const std::string_view type = line.substr(0, type_end);
     const KeyTypeInfo* info = find_key_type(type);
     if (info == nullptr)
-        return failure(explain_errors ? explain_unknown_type(type)
-                                      : "unknown key type '" + std::string(type.substr(0, 64)) + "'");
-    if (type_end == std::string_view::npos) return failure("key type '" + std::string(type) + "' is not followed by a key");
+        return failure(explain_errors
+                           ? explain_unknown_type(type)
+                           : "unknown key type '" + std::string(type.substr(0, 64)) + "'");
+    if (type_end == std::string_view::npos)
+        return failure("key type '" + std::string(type) + "' is not followed by a key");
 
     std::string_view rest = util::trim(line.substr(type_end), kSpaceTab);
     const auto b64_end = rest.find_first_of(kSpaceTab);
@@ -72,7 +80,8 @@ PublicKeyResult parse_public_key(std::string_view line, bool explain_errors) {
 
     auto blob = decode_key_base64(b64);
     if (!blob) {
-        if (explain_errors && b64.size() % 4 != 0 && decode_key_base64(b64.substr(0, b64.size() / 4 * 4)))
+        if (explain_errors && b64.size() % 4 != 0 &&
+            decode_key_base64(b64.substr(0, b64.size() / 4 * 4)))
             return failure("invalid base64 in key: length " + std::to_string(b64.size()) +
                            " is not a multiple of 4 (truncated or wrapped key?)");
         return failure("invalid base64 in key");
@@ -84,8 +93,8 @@ PublicKeyResult parse_public_key(std::string_view line, bool explain_errors) {
         return failure("invalid key: " + result.error);
     }
     if (result.key->type != info->canonical)
-        return failure("key type mismatch: the line says " + std::string(type) + " but the key blob is " +
-                       result.key->type);
+        return failure("key type mismatch: the line says " + std::string(type) +
+                       " but the key blob is " + result.key->type);
     result.key->comment = std::string(comment);
     return result;
 }
@@ -96,9 +105,11 @@ PublicKeyResult parse_public_key_file(std::string_view text) {
         const auto trimmed = util::trim(line);
         if (trimmed.empty() || trimmed.front() == '#') continue;
         if (util::starts_with(trimmed, "---- BEGIN SSH2 PUBLIC KEY ----"))
-            return failure("RFC 4716 (SSH2) public key: OpenSSH cannot read it; convert it with "
-                           "`ssh-keygen -i -f FILE`");
-        if (util::starts_with(trimmed, "-----BEGIN ") && trimmed.find("PRIVATE KEY") != std::string_view::npos)
+            return failure(
+                "RFC 4716 (SSH2) public key: OpenSSH cannot read it; convert it with "
+                "`ssh-keygen -i -f FILE`");
+        if (util::starts_with(trimmed, "-----BEGIN ") &&
+            trimmed.find("PRIVATE KEY") != std::string_view::npos)
             return failure("this is a private key, not a public key");
         auto result = parse_public_key(trimmed, !first_failure);
         if (result) return result;

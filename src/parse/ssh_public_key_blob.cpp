@@ -13,13 +13,16 @@ namespace {
 constexpr std::size_t kEd25519KeyBytes = 32;
 constexpr std::size_t kMldsa44Ed25519KeyBytes = 1312 + 32;
 constexpr std::size_t kMaxEcPointBytes = (528 * 2 / 8) + 1;  // SSHBUF_MAX_ECPOINT
-constexpr std::size_t kMaxPrincipals = 256;                   // SSHKEY_CERT_MAX_PRINCIPALS
-constexpr unsigned kRsaMinimumBits = 1024;                    // SSH_RSA_MINIMUM_MODULUS_SIZE
+constexpr std::size_t kMaxPrincipals = 256;                  // SSHKEY_CERT_MAX_PRINCIPALS
+constexpr unsigned kRsaMinimumBits = 1024;                   // SSH_RSA_MINIMUM_MODULUS_SIZE
 
-PublicKeyResult failure(std::string message) { return PublicKeyResult{std::nullopt, std::move(message)}; }
+PublicKeyResult failure(std::string message) {
+    return PublicKeyResult{std::nullopt, std::move(message)};
+}
 
 std::string wire_error(const SshReader& reader, std::string_view what) {
-    if (reader.error() == "truncated") return "key blob is truncated (in " + std::string(what) + ")";
+    if (reader.error() == "truncated")
+        return "key blob is truncated (in " + std::string(what) + ")";
     return "invalid " + std::string(what) + " in key blob: " + reader.error();
 }
 
@@ -52,7 +55,8 @@ bool valid_ec_point(std::string_view curve, ByteSpan point) {
 
 // Reads the key material after the type (and nonce), writing the plain blob's fields to
 // `plain` and filling bits/sk_application. Returns an error message or "".
-std::string read_key_fields(SshReader& r, const KeyTypeInfo& info, SshWriter& plain, PublicKey& key) {
+std::string read_key_fields(SshReader& r, const KeyTypeInfo& info, SshWriter& plain,
+                            PublicKey& key) {
     switch (info.algorithm) {
         case KeyAlgorithm::rsa: {
             ByteSpan e, n;
@@ -62,8 +66,9 @@ std::string read_key_fields(SshReader& r, const KeyTypeInfo& info, SshWriter& pl
             plain.put_mpint(n);
             key.bits = bit_length(n);
             if (key.bits < kRsaMinimumBits)
-                key.refused_reason = "RSA key of " + std::to_string(key.bits) +
-                                     " bits is below OpenSSH's minimum of 1024 bits (Invalid key length)";
+                key.refused_reason =
+                    "RSA key of " + std::to_string(key.bits) +
+                    " bits is below OpenSSH's minimum of 1024 bits (Invalid key length)";
             return "";
         }
         case KeyAlgorithm::dsa: {
@@ -83,7 +88,8 @@ std::string read_key_fields(SshReader& r, const KeyTypeInfo& info, SshWriter& pl
                        std::string(info.canonical) + " (" + std::string(info.curve) + ")";
             ByteSpan point;
             if (!r.read_string(point)) return wire_error(r, "ECDSA public point");
-            if (point.empty() || point.size() > kMaxEcPointBytes) return "ECDSA public point has a bad length";
+            if (point.empty() || point.size() > kMaxEcPointBytes)
+                return "ECDSA public point has a bad length";
             if (point[0] != 0x04) return "ECDSA public point is not in uncompressed form";
             if (!valid_ec_point(curve, point)) return "ECDSA public point is not on curve " + curve;
             plain.put_string(curve);
@@ -94,8 +100,9 @@ std::string read_key_fields(SshReader& r, const KeyTypeInfo& info, SshWriter& pl
         case KeyAlgorithm::ed25519:
         case KeyAlgorithm::ed25519_sk:
         case KeyAlgorithm::mldsa44_ed25519: {
-            const std::size_t want =
-                info.algorithm == KeyAlgorithm::mldsa44_ed25519 ? kMldsa44Ed25519KeyBytes : kEd25519KeyBytes;
+            const std::size_t want = info.algorithm == KeyAlgorithm::mldsa44_ed25519
+                                         ? kMldsa44Ed25519KeyBytes
+                                         : kEd25519KeyBytes;
             ByteSpan pk;
             if (!r.read_string(pk)) return wire_error(r, "public key");
             if (pk.size() != want)
@@ -119,24 +126,28 @@ PublicKeyResult parse_blob(ByteSpan blob, bool allow_cert);
 std::string read_certificate(SshReader& r, Certificate& cert) {
     ByteSpan principals, critical, extensions, signature_key, signature;
     if (!r.read_u64(cert.serial) || !r.read_u32(cert.cert_type) || !r.read_cstring(cert.key_id) ||
-        !r.read_string(principals) || !r.read_u64(cert.valid_after) || !r.read_u64(cert.valid_before) ||
-        !r.read_string(critical) || !r.read_string(extensions) || !r.skip_string() ||
-        !r.read_string(signature_key) || !r.read_string(signature))
+        !r.read_string(principals) || !r.read_u64(cert.valid_after) ||
+        !r.read_u64(cert.valid_before) || !r.read_string(critical) || !r.read_string(extensions) ||
+        !r.skip_string() || !r.read_string(signature_key) || !r.read_string(signature))
         return wire_error(r, "certificate");
     if (cert.cert_type != Certificate::kUser && cert.cert_type != Certificate::kHost)
-        return "unknown certificate type " + std::to_string(cert.cert_type) + " (must be 1 user or 2 host)";
+        return "unknown certificate type " + std::to_string(cert.cert_type) +
+               " (must be 1 user or 2 host)";
     SshReader pr(principals);
     while (pr.remaining() > 0) {
-        if (cert.principals.size() >= kMaxPrincipals) return "certificate has more than 256 principals";
+        if (cert.principals.size() >= kMaxPrincipals)
+            return "certificate has more than 256 principals";
         std::string principal;
         if (!pr.read_cstring(principal)) return wire_error(pr, "certificate principals");
         cert.principals.push_back(std::move(principal));
     }
-    for (auto [section, names] : {std::pair{critical, &cert.critical_options}, std::pair{extensions, &cert.extensions}}) {
+    for (auto [section, names] :
+         {std::pair{critical, &cert.critical_options}, std::pair{extensions, &cert.extensions}}) {
         SshReader sr(section);
         while (sr.remaining() > 0) {
             ByteSpan name;
-            if (!sr.read_string(name) || !sr.skip_string()) return wire_error(sr, "certificate options");
+            if (!sr.read_string(name) || !sr.skip_string())
+                return wire_error(sr, "certificate options");
             names->emplace_back(name.begin(), name.end());
         }
     }
@@ -153,7 +164,8 @@ PublicKeyResult parse_blob(ByteSpan blob, bool allow_cert) {
     if (!r.read_cstring(name)) return failure(wire_error(r, "key type"));
     const KeyTypeInfo* info = find_key_type(name);
     if (info == nullptr) return failure("unknown key type '" + name + "' in key blob");
-    if (info->certificate && !allow_cert) return failure("a certificate cannot sign another certificate");
+    if (info->certificate && !allow_cert)
+        return failure("a certificate cannot sign another certificate");
 
     PublicKey key;
     key.type = std::string(info->canonical);
@@ -170,7 +182,8 @@ PublicKeyResult parse_blob(ByteSpan blob, bool allow_cert) {
         key.certificate = std::move(cert);
     }
     if (r.remaining() != 0)
-        return failure(std::to_string(r.remaining()) + " bytes of trailing data after the key in the blob");
+        return failure(std::to_string(r.remaining()) +
+                       " bytes of trailing data after the key in the blob");
 
     key.blob.assign(blob.begin(), blob.end());
     key.base64 = util::base64_encode(key.blob);

@@ -77,7 +77,8 @@ bool SshReader::read_mpint(ByteSpan& magnitude) {
 void SshWriter::put_u8(std::uint8_t v) { m_bytes.push_back(v); }
 
 void SshWriter::put_u32(std::uint32_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8) m_bytes.push_back(static_cast<std::uint8_t>(v >> shift));
+    for (int shift = 24; shift >= 0; shift -= 8)
+        m_bytes.push_back(static_cast<std::uint8_t>(v >> shift));
 }
 
 void SshWriter::put_string(ByteSpan bytes) {

@@ -17,8 +17,9 @@ struct NewerKeyword {
     std::string_view version;
 };
 constexpr NewerKeyword kNewerKeywords[] = {
-    {"persourcepenalties", "9.8"}, {"persourcepenaltyexemptlist", "9.8"}, {"sshdsessionpath", "9.8"},
-    {"refuseconnection", "9.9"},   {"sshdauthpath", "10.0"},
+    {"persourcepenalties", "9.8"}, {"persourcepenaltyexemptlist", "9.8"},
+    {"sshdsessionpath", "9.8"},    {"refuseconnection", "9.9"},
+    {"sshdauthpath", "10.0"},
 };
 
 constexpr std::size_t kMaxIncludedFiles = 256;
@@ -64,27 +65,37 @@ struct Parser {
     std::map<std::string, std::optional<std::string>> suggestions;  // did-you-mean, once per word
 
     std::optional<std::string> suggest(const std::string& word) {
-        if (word.size() > 64) return std::nullopt;
+        if (word.size() > 48) return std::nullopt;  // too far from every keyword anyway
         const auto it = suggestions.find(word);
         if (it != suggestions.end()) return it->second;
-        if (suggestions.size() >= 128) return std::nullopt;  // hostile input: stop guessing
-        return suggestions[word] = util::nearest(word, sshd_keywords());
+        if (suggestions.size() >= 32) return std::nullopt;  // hostile input: stop guessing
+        // Only keywords close enough in length can be within util::nearest()'s reach.
+        const std::size_t reach = std::max<std::size_t>(2, word.size() / 3);
+        std::vector<std::string> candidates;
+        for (const auto& k : sshd_keywords())
+            if (k.size() + reach >= word.size() && word.size() + reach >= k.size())
+                candidates.push_back(k);
+        return suggestions[word] = util::nearest(word, candidates);
     }
 
     void error(const SshDirective& d, std::string message) {
         out.diagnostics.push_back({d.file, d.line, std::move(message)});
     }
-    void note(const SshDirective& d, std::string message) { out.notes.push_back({d.file, d.line, std::move(message)}); }
+    void note(const SshDirective& d, std::string message) {
+        out.notes.push_back({d.file, d.line, std::move(message)});
+    }
 
     // `active` is sshd's *activep while it first reads the files (no connection yet): the
     // global section and `Match all` are active, other Match blocks are not.
-    void parse_text(std::string_view text, const std::string& file, int depth, bool& active, bool never_match);
+    void parse_text(std::string_view text, const std::string& file, int depth, bool& active,
+                    bool never_match);
     void parse_match(SshdConfigItem& item);
     void handle_include(const SshDirective& d, int depth, bool& active, bool never_match);
     void check_value(const SshDirective& d, const std::string& keyword);
 };
 
-void Parser::parse_text(std::string_view text, const std::string& file, int depth, bool& active, bool never_match) {
+void Parser::parse_text(std::string_view text, const std::string& file, int depth, bool& active,
+                        bool never_match) {
     auto lexed = lex_ssh_config(text, file);
     for (auto& diag : lexed.diagnostics) out.diagnostics.push_back(std::move(diag));
     for (auto& d : lexed.directives) {
@@ -94,8 +105,9 @@ void Parser::parse_text(std::string_view text, const std::string& file, int dept
             item.known = false;
             item.keyword = d.keyword;
             std::string message = "Bad configuration option: " + d.keyword_as_written;
-            const auto newer = std::find_if(std::begin(kNewerKeywords), std::end(kNewerKeywords),
-                                            [&](const NewerKeyword& n) { return n.name == d.keyword; });
+            const auto newer =
+                std::find_if(std::begin(kNewerKeywords), std::end(kNewerKeywords),
+                             [&](const NewerKeyword& n) { return n.name == d.keyword; });
             if (newer != std::end(kNewerKeywords)) {
                 message += " (known to OpenSSH " + std::string(newer->version) + " and later)";
             } else if (auto guess = suggest(d.keyword)) {
@@ -117,18 +129,27 @@ void Parser::parse_text(std::string_view text, const std::string& file, int dept
             item.directive = std::move(d);
             parse_match(item);
             // Without a connection only `Match all` is active.
-            const bool all = item.match_valid && !item.criteria.empty() && item.criteria.front().name == "all";
+            const bool all =
+                item.match_valid && !item.criteria.empty() && item.criteria.front().name == "all";
             active = !never_match && all;
             out.items.push_back(std::move(item));
             continue;
         }
         if (!active && !info->match_allowed)
-            error(d, "Directive '" + d.keyword_as_written + "' is not allowed within a Match block");
+            error(d,
+                  "Directive '" + d.keyword_as_written + "' is not allowed within a Match block");
         switch (info->status) {
-            case SshdKeywordStatus::active: check_value(d, item.keyword); break;
-            case SshdKeywordStatus::deprecated: note(d, "Deprecated option " + d.keyword_as_written); break;
-            case SshdKeywordStatus::unsupported: note(d, "Unsupported option " + d.keyword_as_written); break;
-            case SshdKeywordStatus::ignored: break;
+            case SshdKeywordStatus::active:
+                check_value(d, item.keyword);
+                break;
+            case SshdKeywordStatus::deprecated:
+                note(d, "Deprecated option " + d.keyword_as_written);
+                break;
+            case SshdKeywordStatus::unsupported:
+                note(d, "Unsupported option " + d.keyword_as_written);
+                break;
+            case SshdKeywordStatus::ignored:
+                break;
         }
         item.directive = std::move(d);
         out.items.push_back(std::move(item));
@@ -154,7 +175,9 @@ void Parser::parse_match(SshdConfigItem& item) {
             break;
         }
         if (c.name == "invalid-user") {
-            note(item.directive, "Match Invalid-User needs OpenSSH 9.9 or later (older sshd stops: Unsupported Match attribute)");
+            note(item.directive,
+                 "Match Invalid-User needs OpenSSH 9.9 or later (older sshd stops: Unsupported "
+                 "Match attribute)");
             item.criteria.push_back(std::move(c));
             continue;
         }
@@ -175,7 +198,9 @@ void Parser::parse_match(SshdConfigItem& item) {
                 break;
             }
         } else if (c.name == "version") {
-            note(item.directive, "Match Version needs OpenSSH 10.0 or later (older sshd stops: Unsupported Match attribute)");
+            note(item.directive,
+                 "Match Version needs OpenSSH 10.0 or later (older sshd stops: Unsupported Match "
+                 "attribute)");
         } else if (!is_one_of(c.name, {"user", "group", "host", "rdomain"})) {
             problem = "Unsupported Match attribute " + attrib;
             break;
@@ -191,9 +216,8 @@ void Parser::parse_match(SshdConfigItem& item) {
 
 void Parser::handle_include(const SshDirective& d, int depth, bool& active, bool never_match) {
     if (d.args.empty()) return error(d, d.keyword_as_written + " missing filename argument");
-    for (const auto& arg : d.args)
-        if (arg.empty()) return error(d, "keyword " + d.keyword_as_written + " empty argument");
     for (const auto& arg : d.args) {
+        if (arg.empty()) return error(d, "keyword " + d.keyword_as_written + " empty argument");
         if (arg.front() == '~') {
             note(d, "Include " + arg + ": sshd does not expand ~ here; not followed");
             continue;
@@ -211,7 +235,8 @@ void Parser::handle_include(const SshDirective& d, int depth, bool& active, bool
                 return;
             }
             if (std::find(stack.begin(), stack.end(), path) != stack.end()) {
-                error(d, "Too many recursive configuration includes (" + path + " includes itself)");
+                error(d,
+                      "Too many recursive configuration includes (" + path + " includes itself)");
                 continue;
             }
             if (files_read >= kMaxIncludedFiles || bytes_read >= kMaxTotalBytes) {
@@ -222,15 +247,20 @@ void Parser::handle_include(const SshDirective& d, int depth, bool& active, bool
             const ReadResult r = source.read(path);
             ++files_read;
             switch (r.status) {
-                case ReadStatus::ok: break;
+                case ReadStatus::ok:
+                    break;
                 case ReadStatus::missing:
                     error(d, path + ": No such file or directory");
                     continue;
                 case ReadStatus::unreadable:
                     error(d, path + ": Permission denied");
                     continue;
-                case ReadStatus::too_large: note(d, "included file " + path + " is too large to read"); continue;
-                case ReadStatus::not_regular: note(d, "included file " + path + " is not a regular file"); continue;
+                case ReadStatus::too_large:
+                    note(d, "included file " + path + " is too large to read");
+                    continue;
+                case ReadStatus::not_regular:
+                    note(d, "included file " + path + " is not a regular file");
+                    continue;
             }
             bytes_read += r.text.size();
             out.included_files.push_back(path);
@@ -268,7 +298,8 @@ void Parser::check_value(const SshDirective& d, const std::string& kw) {
             std::optional<std::string> port;
             if (first.front() == '[') {
                 const auto close = first.find(']');
-                if (close == std::string::npos || (close + 1 < first.size() && first[close + 1] != ':'))
+                if (close == std::string::npos ||
+                    (close + 1 < first.size() && first[close + 1] != ':'))
                     return error(d, "bad address:port usage");
                 if (close + 1 < first.size()) port = first.substr(close + 2);
             } else if (colon != std::string::npos) {
@@ -280,17 +311,21 @@ void Parser::check_value(const SshDirective& d, const std::string& kw) {
             }
         }
         max_args = 3;
-        if (args.size() > 1 && (args[1] != "rdomain" || args.size() < 3)) return error(d, "bad ListenAddress syntax");
-    } else if (is_one_of(kw, {"pubkeyauthentication", "passwordauthentication", "kbdinteractiveauthentication",
-                              "strictmodes", "usepam", "usedns", "permitemptypasswords", "hostbasedauthentication",
-                              "x11forwarding", "allowagentforwarding", "printmotd", "tcpkeepalive",
-                              "gssapiauthentication", "kerberosauthentication", "permittty", "permituserrc",
-                              "disableforwarding", "exposeauthinfo"})) {
+        if (args.size() > 1 && (args[1] != "rdomain" || args.size() < 3))
+            return error(d, "bad ListenAddress syntax");
+    } else if (is_one_of(kw, {"pubkeyauthentication", "passwordauthentication",
+                              "kbdinteractiveauthentication", "strictmodes", "usepam", "usedns",
+                              "permitemptypasswords", "hostbasedauthentication", "x11forwarding",
+                              "allowagentforwarding", "printmotd", "tcpkeepalive",
+                              "gssapiauthentication", "kerberosauthentication", "permittty",
+                              "permituserrc", "disableforwarding", "exposeauthinfo"})) {
         if (first.empty()) return error(d, "missing argument.");
-        if (!is_one_of(util::to_lower(first), {"yes", "no"})) return error(d, "unsupported option \"" + first + "\".");
+        if (!is_one_of(util::to_lower(first), {"yes", "no"}))
+            return error(d, "unsupported option \"" + first + "\".");
     } else if (kw == "permitrootlogin") {
         if (first.empty()) return error(d, "missing argument.");
-        if (!is_one_of(util::to_lower(first), {"yes", "no", "without-password", "prohibit-password", "forced-commands-only"}))
+        if (!is_one_of(util::to_lower(first), {"yes", "no", "without-password", "prohibit-password",
+                                               "forced-commands-only"}))
             return error(d, "unsupported option \"" + first + "\".");
     } else if (kw == "maxauthtries" || kw == "maxsessions") {
         if (first.empty()) return error(d, name + " integer value missing.");
@@ -304,16 +339,20 @@ void Parser::check_value(const SshDirective& d, const std::string& kw) {
         long long v[3] = {0, 0, 0};
         const int n = scan_ints(first, v);
         bool bad = false;
-        if (n == 3) bad = v[0] > v[2] || v[1] > 100 || v[1] < 1;
-        else if (n != 1) bad = true;
-        else v[2] = v[0];
+        if (n == 3)
+            bad = v[0] > v[2] || v[1] > 100 || v[1] < 1;
+        else if (n != 1)
+            bad = true;
+        else
+            v[2] = v[0];
         if (bad || v[2] <= 0 || v[0] <= 0) return error(d, "Invalid " + name + " spec.");
     } else if (kw == "pubkeyacceptedalgorithms" || kw == "hostbasedacceptedalgorithms" ||
                kw == "casignaturealgorithms" || kw == "hostkeyalgorithms") {
         if (first.empty()) return error(d, "Missing argument.");
         if (first.front() != '-') {
-            const std::string_view names =
-                first.front() == '+' || first.front() == '^' ? std::string_view(first).substr(1) : std::string_view(first);
+            const std::string_view names = first.front() == '+' || first.front() == '^'
+                                               ? std::string_view(first).substr(1)
+                                               : std::string_view(first);
             bool valid = !names.empty();
             for (const auto& n : util::split_fields(names, ',')) {
                 if (n.empty()) break;
@@ -337,11 +376,13 @@ void Parser::check_value(const SshDirective& d, const std::string& kw) {
     } else if (kw == "acceptenv") {
         max_args = args.size();
         for (const auto& a : args)
-            if (a.empty() || a.find('=') != std::string::npos) return error(d, "Invalid environment name.");
+            if (a.empty() || a.find('=') != std::string::npos)
+                return error(d, "Invalid environment name.");
     } else if (kw == "setenv") {
         max_args = args.size();
         for (const auto& a : args)
-            if (a.empty() || a.find('=') == std::string::npos) return error(d, "Invalid environment.");
+            if (a.empty() || a.find('=') == std::string::npos)
+                return error(d, "Invalid environment.");
     } else if (kw == "allowusers" || kw == "denyusers") {
         max_args = args.size();
         for (const auto& a : args)
@@ -351,7 +392,8 @@ void Parser::check_value(const SshDirective& d, const std::string& kw) {
         max_args = args.size();
         for (const auto& a : args)
             if (a.empty()) return error(d, "empty " + name + " pattern");
-    } else if (kw == "permituserenvironment" || kw == "authorizedkeyscommanduser" || kw == "chrootdirectory") {
+    } else if (kw == "permituserenvironment" || kw == "authorizedkeyscommanduser" ||
+               kw == "chrootdirectory") {
         if (first.empty()) return error(d, name + " missing argument.");
     } else if (kw == "hostkey") {
         if (first.empty()) return error(d, "missing file name.");
@@ -365,7 +407,8 @@ void Parser::check_value(const SshDirective& d, const std::string& kw) {
 
 }  // namespace
 
-SshdConfig parse_sshd_config(std::string_view text, const std::string& file, const IncludeSource& includes) {
+SshdConfig parse_sshd_config(std::string_view text, const std::string& file,
+                             const IncludeSource& includes) {
     SshdConfig config;
     config.file = file;
     Parser parser(includes, config);

@@ -15,7 +15,8 @@ bool refuse(std::string* reason, std::string text) {
 }
 
 // ga_match(): does any of the user's groups match any pattern (no negation here)?
-bool any_group_matches(const std::vector<std::string>& groups, const std::vector<SshListEntry>& patterns) {
+bool any_group_matches(const std::vector<std::string>& groups,
+                       const std::vector<SshListEntry>& patterns) {
     for (const auto& g : groups)
         for (const auto& p : patterns)
             if (ssh_match_pattern(g, p.value)) return true;
@@ -24,19 +25,25 @@ bool any_group_matches(const std::vector<std::string>& groups, const std::vector
 
 }  // namespace
 
-bool sshd_user_allowed(const SshdEffective& effective, const std::string& user, const std::vector<std::string>& groups,
-                       const std::string& host, const std::string& address, std::string* reason) {
+bool sshd_user_allowed(const SshdEffective& effective, const std::string& user,
+                       const std::vector<std::string>& groups, const std::string& host,
+                       const std::string& address, std::string* reason) {
     const std::string who = "User " + user + " from " + host + " not allowed because ";
     for (const auto& p : effective.deny_users) {
         const int r = ssh_match_user(user, host, address, p.value);
-        if (r < 0) return refuse(reason, "Invalid DenyUsers pattern \"" + p.value + "\" (" + p.origin.describe() + ")");
-        if (r != 0) return refuse(reason, who + "listed in DenyUsers (" + p.origin.describe() + ")");
+        if (r < 0)
+            return refuse(reason, "Invalid DenyUsers pattern \"" + p.value + "\" (" +
+                                      p.origin.describe() + ")");
+        if (r != 0)
+            return refuse(reason, who + "listed in DenyUsers (" + p.origin.describe() + ")");
     }
     if (!effective.allow_users.empty()) {
         bool listed = false;
         for (const auto& p : effective.allow_users) {
             const int r = ssh_match_user(user, host, address, p.value);
-            if (r < 0) return refuse(reason, "Invalid AllowUsers pattern \"" + p.value + "\" (" + p.origin.describe() + ")");
+            if (r < 0)
+                return refuse(reason, "Invalid AllowUsers pattern \"" + p.value + "\" (" +
+                                          p.origin.describe() + ")");
             if (r == 1) {
                 listed = true;
                 break;
@@ -54,8 +61,9 @@ bool sshd_user_allowed(const SshdEffective& effective, const std::string& user, 
     return true;
 }
 
-std::string sshd_expand_authorized_keys_path(std::string_view pattern, const std::string& home, const std::string& user,
-                                             unsigned uid, bool* ok, const std::string& sshd_home) {
+std::string sshd_expand_authorized_keys_path(std::string_view pattern, const std::string& home,
+                                             const std::string& user, unsigned uid, bool* ok,
+                                             const std::string& sshd_home) {
     bool good = true;
     std::string path(pattern);
     // sshd expands `~` with its own account's home when it reads sshd_config.
@@ -76,10 +84,18 @@ std::string sshd_expand_authorized_keys_path(std::string_view pattern, const std
         }
         const char letter = i + 1 < path.size() ? path[i + 1] : '\0';
         switch (letter) {
-            case '%': out.push_back('%'); break;
-            case 'h': out.append(home); break;
-            case 'u': out.append(user); break;
-            case 'U': out.append(std::to_string(uid)); break;
+            case '%':
+                out.push_back('%');
+                break;
+            case 'h':
+                out.append(home);
+                break;
+            case 'u':
+                out.append(user);
+                break;
+            case 'U':
+                out.append(std::to_string(uid));
+                break;
             default:
                 good = false;  // sshd stops: percent_expand: unknown key
                 out.push_back('%');

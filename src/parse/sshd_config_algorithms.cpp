@@ -69,7 +69,8 @@ const std::vector<std::string>& sshd_known_pubkey_algorithms() {
     return list;
 }
 
-std::optional<std::vector<std::string>> sshd_assemble_pubkey_algorithms(std::string_view spec, std::string* error) {
+std::optional<std::vector<std::string>> sshd_assemble_pubkey_algorithms(std::string_view spec,
+                                                                        std::string* error) {
     const auto& defaults = sshd_default_pubkey_algorithms();
     const auto& known = sshd_known_pubkey_algorithms();
     const auto fail = [&](std::string message) -> std::optional<std::vector<std::string>> {
@@ -85,7 +86,8 @@ std::optional<std::vector<std::string>> sshd_assemble_pubkey_algorithms(std::str
         return out;
     }
     std::vector<std::string> names;
-    auto given = util::split_fields(spec.front() == '+' || spec.front() == '^' ? spec.substr(1) : spec, ',');
+    auto given =
+        util::split_fields(spec.front() == '+' || spec.front() == '^' ? spec.substr(1) : spec, ',');
     if (spec.front() == '+') {
         // kex_names_cat() stops reading the appended list at an empty element.
         const auto empty = std::find(given.begin(), given.end(), std::string());
@@ -101,7 +103,8 @@ std::optional<std::vector<std::string>> sshd_assemble_pubkey_algorithms(std::str
     // Each name is a pattern over every known algorithm.
     std::vector<std::string> out;
     for (const auto& pattern : names) {
-        if (!pattern.empty() && pattern.front() == '!') return fail("negated pattern '" + pattern + "' is not allowed here");
+        if (!pattern.empty() && pattern.front() == '!')
+            return fail("negated pattern '" + pattern + "' is not allowed here");
         std::vector<std::string> matching;
         for (const auto& alg : known)
             if (ssh_match_pattern_list(alg, pattern, false) == 1) matching.push_back(alg);

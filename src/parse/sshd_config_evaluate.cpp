@@ -32,16 +32,16 @@ struct OptionSet {
 };
 
 bool accumulates(const std::string& kw) {
-    static const std::set<std::string> keywords = {"port",      "listenaddress", "hostkey",    "hostcertificate",
-                                                   "allowusers", "denyusers",     "allowgroups", "denygroups",
-                                                   "acceptenv", "subsystem"};
+    static const std::set<std::string> keywords = {
+        "port",      "listenaddress", "hostkey",    "hostcertificate", "allowusers",
+        "denyusers", "allowgroups",   "denygroups", "acceptenv",       "subsystem"};
     return keywords.count(kw) > 0;
 }
 
 // Keywords whose argument is the raw rest of the line.
 bool takes_rest(const std::string& kw) {
-    return kw == "forcecommand" || kw == "authorizedkeyscommand" || kw == "authorizedprincipalscommand" ||
-           kw == "versionaddendum";
+    return kw == "forcecommand" || kw == "authorizedkeyscommand" ||
+           kw == "authorizedprincipalscommand" || kw == "versionaddendum";
 }
 
 int scan_ints(std::string_view s, long long out[3]) {
@@ -67,7 +67,8 @@ int scan_ints(std::string_view s, long long out[3]) {
 class Pass {
   public:
     // `version` is the server's own (SSH_RELEASE), known even before a connection.
-    Pass(const SshdConfig& config, const SshdMatchContext* context, std::string version, SshdEffective& out)
+    Pass(const SshdConfig& config, const SshdMatchContext* context, std::string version,
+         SshdEffective& out)
         : m_config(config), m_context(context), m_version(std::move(version)), m_out(out) {}
 
     OptionSet run() {
@@ -115,10 +116,14 @@ class Pass {
     }
 
   private:
-    void missing(const SshdConfigItem& item, const std::string& criterion, const std::string& datum) {
+    void missing(const SshdConfigItem& item, const std::string& criterion,
+                 const std::string& datum) {
         const std::string message = "Match " + criterion + " not evaluated: no " + datum +
                                     " given for the connection; taken as not matching";
-        if (!m_noted.insert(item.directive.file + '\n' + std::to_string(item.directive.line) + '\n' + message).second)
+        if (!m_noted
+                 .insert(item.directive.file + '\n' + std::to_string(item.directive.line) + '\n' +
+                         message)
+                 .second)
             return;
         m_out.notes.push_back({item.directive.file, item.directive.line, message});
     }
@@ -169,7 +174,8 @@ class Pass {
             } else if (c.name == "address" || c.name == "localaddress") {
                 const auto& addr = c.name == "address" ? ci->address : ci->local_address;
                 if (!addr) {
-                    missing(item, c.name == "address" ? "Address" : "LocalAddress", c.name == "address" ? "address" : "local address");
+                    missing(item, c.name == "address" ? "Address" : "LocalAddress",
+                            c.name == "address" ? "address" : "local address");
                     result = false;
                 } else if (ssh_addr_match_list(*addr, c.argument) != 1) {
                     result = false;
@@ -237,7 +243,8 @@ class Pass {
 
 class Builder {
   public:
-    Builder(const SshdConfig& config, const OptionSet& global, const OptionSet& match, SshdEffective& out)
+    Builder(const SshdConfig& config, const OptionSet& global, const OptionSet& match,
+            SshdEffective& out)
         : m_config(config), m_global(global), m_match(match), m_out(out) {}
 
     // The value sshd ends with: a matching Match block's if it may be set in Match, else the
@@ -245,7 +252,8 @@ class Builder {
     const Stored* find(const std::string& kw) const {
         const SshdKeywordInfo* info = sshd_keyword_info(kw);
         if (info && info->match_allowed) {
-            if (const auto it = m_match.first.find(kw); it != m_match.first.end()) return &it->second;
+            if (const auto it = m_match.first.find(kw); it != m_match.first.end())
+                return &it->second;
         }
         if (const auto it = m_global.first.find(kw); it != m_global.first.end()) return &it->second;
         return nullptr;
@@ -272,11 +280,13 @@ class Builder {
     std::vector<SshListEntry> list(const std::string& kw, bool match_may_replace) const {
         const std::vector<Stored>* lines = nullptr;
         if (match_may_replace) {
-            if (const auto it = m_match.lists.find(kw); it != m_match.lists.end() && !it->second.empty())
+            if (const auto it = m_match.lists.find(kw);
+                it != m_match.lists.end() && !it->second.empty())
                 lines = &it->second;
         }
         if (!lines) {
-            if (const auto it = m_global.lists.find(kw); it != m_global.lists.end()) lines = &it->second;
+            if (const auto it = m_global.lists.find(kw); it != m_global.lists.end())
+                lines = &it->second;
         }
         std::vector<SshListEntry> out;
         if (!lines) return out;
@@ -311,8 +321,10 @@ void Builder::build() {
     e.password_authentication = flag("passwordauthentication", "yes");
     e.kbd_interactive_authentication = flag("kbdinteractiveauthentication", "yes");
     e.permit_root_login = flag("permitrootlogin", "prohibit-password");
-    if (e.permit_root_login.value == "without-password") e.permit_root_login.value = "prohibit-password";
-    e.authorized_keys_files = whole_list("authorizedkeysfile", {".ssh/authorized_keys", ".ssh/authorized_keys2"});
+    if (e.permit_root_login.value == "without-password")
+        e.permit_root_login.value = "prohibit-password";
+    e.authorized_keys_files =
+        whole_list("authorizedkeysfile", {".ssh/authorized_keys", ".ssh/authorized_keys2"});
     e.authorized_keys_command = scalar("authorizedkeyscommand", "none");
     e.authorized_keys_command_user = scalar("authorizedkeyscommanduser", "none");
     e.strict_modes = flag("strictmodes", "yes");
@@ -344,9 +356,11 @@ void Builder::build() {
 
     e.pubkey_accepted_algorithms = scalar("pubkeyacceptedalgorithms", "");
     std::string error;
-    auto algorithms = sshd_assemble_pubkey_algorithms(e.pubkey_accepted_algorithms.as_written, &error);
+    auto algorithms =
+        sshd_assemble_pubkey_algorithms(e.pubkey_accepted_algorithms.as_written, &error);
     if (!algorithms) {
-        e.notes.push_back({e.pubkey_accepted_algorithms.origin.file, e.pubkey_accepted_algorithms.origin.line,
+        e.notes.push_back({e.pubkey_accepted_algorithms.origin.file,
+                           e.pubkey_accepted_algorithms.origin.line,
                            "PubkeyAcceptedAlgorithms: " + error + " (sshd stops)"});
         algorithms = sshd_default_pubkey_algorithms();
     }
@@ -370,7 +384,8 @@ void Builder::build() {
     e.use_pam = flag("usepam", "no");
     e.use_dns = flag("usedns", "no");
     e.authentication_methods = scalar("authenticationmethods", "any");
-    if (const Stored* v = find("authenticationmethods")) e.authentication_methods.value = util::join(v->args, " ");
+    if (const Stored* v = find("authenticationmethods"))
+        e.authentication_methods.value = util::join(v->args, " ");
     (void)m_config;
 }
 

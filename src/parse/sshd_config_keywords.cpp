@@ -148,8 +148,9 @@ constexpr SshdKeywordInfo kKeywords[] = {
 }  // namespace
 
 const SshdKeywordInfo* sshd_keyword_info(std::string_view lower_keyword) {
-    const auto it = std::lower_bound(std::begin(kKeywords), std::end(kKeywords), lower_keyword,
-                                     [](const SshdKeywordInfo& k, std::string_view word) { return k.name < word; });
+    const auto it = std::lower_bound(
+        std::begin(kKeywords), std::end(kKeywords), lower_keyword,
+        [](const SshdKeywordInfo& k, std::string_view word) { return k.name < word; });
     if (it == std::end(kKeywords) || it->name != lower_keyword) return nullptr;
     return &*it;
 }

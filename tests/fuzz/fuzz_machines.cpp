@@ -11,7 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     nbd::parse::IncludeSource includes;
     includes.read = [&text](const std::string& path) {
         nbd::parse::ReadResult r;
-        r.status = path.size() % 5 == 0 ? nbd::parse::ReadStatus::missing : nbd::parse::ReadStatus::ok;
+        r.status =
+            path.size() % 5 == 0 ? nbd::parse::ReadStatus::missing : nbd::parse::ReadStatus::ok;
         if (r.status == nbd::parse::ReadStatus::ok) r.text = text;
         return r;
     };

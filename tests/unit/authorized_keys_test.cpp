@@ -24,15 +24,16 @@
 //   expiry-time="20200101" KEY                     -> "entry expired at 2020-01-01T00:00:00"
 //   from="10.0.0.0/8" KEY                          -> "not from a permitted host"
 // The last three parse fine: they are decisions at login time, left to the caller.
-#include <gtest/gtest.h>
-
 #include "nix_builder_doctor/parse/authorized_keys.hpp"
+
+#include <gtest/gtest.h>
 
 namespace nbd::parse {
 namespace {
 
 // A throwaway key generated for the tests.
-const std::string kKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINUC4fJo7zEzMmGnIf/oaiUKS2Ao4+G2tMAhIWenVNa3";
+const std::string kKey =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINUC4fJo7zEzMmGnIf/oaiUKS2Ao4+G2tMAhIWenVNa3";
 const std::string kBlob = "AAAAC3NzaC1lZDI1NTE5AAAAINUC4fJo7zEzMmGnIf/oaiUKS2Ao4+G2tMAhIWenVNa3";
 const std::string kFingerprint = "SHA256:ZNPAIVghs6+iJ4tMGplVTSANVBj90SnqqsT7pt4/PZ8";
 
@@ -45,7 +46,8 @@ AuthorizedKeyEntry one(const std::string& line) {
 std::string error_of(const std::string& line) { return one(line).error; }
 
 TEST(AuthorizedKeys, PlainKeysCommentsAndBlankLines) {
-    const std::string text = "# keys for nix\n\n" + kKey + " alice@laptop\r\n   \t\n  " + kKey + "\n   # indented\n";
+    const std::string text =
+        "# keys for nix\n\n" + kKey + " alice@laptop\r\n   \t\n  " + kKey + "\n   # indented\n";
     const auto ak = parse_authorized_keys(text, "/home/nix/.ssh/authorized_keys");
     EXPECT_TRUE(ak.diagnostics.empty());
     ASSERT_EQ(ak.entries.size(), 2u);
@@ -60,9 +62,11 @@ TEST(AuthorizedKeys, PlainKeysCommentsAndBlankLines) {
 }
 
 TEST(AuthorizedKeys, NixStoreServeLine) {
-    const auto e = one("command=\"nix-store --serve --write\",restrict,from=\"127.0.0.0/8\" " + kKey + " nix");
+    const auto e =
+        one("command=\"nix-store --serve --write\",restrict,from=\"127.0.0.0/8\" " + kKey + " nix");
     EXPECT_TRUE(e.error.empty()) << e.error;
-    EXPECT_EQ(e.options_text, "command=\"nix-store --serve --write\",restrict,from=\"127.0.0.0/8\"");
+    EXPECT_EQ(e.options_text,
+              "command=\"nix-store --serve --write\",restrict,from=\"127.0.0.0/8\"");
     EXPECT_EQ(e.command, "nix-store --serve --write");
     EXPECT_EQ(e.from, "127.0.0.0/8");
     EXPECT_TRUE(e.restrict);
@@ -88,11 +92,15 @@ TEST(AuthorizedKeys, FlagsAreCaseInsensitiveAndOrdered) {
     e = one("restrict,pty,command=\"true\" " + kKey);
     EXPECT_FALSE(e.no_pty);  // "key options: command pty"
     EXPECT_TRUE(e.no_port_forwarding);
-    e = one("no-port-forwarding,no-agent-forwarding,no-X11-forwarding,no-user-rc,no-touch-required,verify-required " + kKey);
+    e =
+        one("no-port-forwarding,no-agent-forwarding,no-X11-forwarding,no-user-rc,no-touch-required,"
+            "verify-required " +
+            kKey);
     EXPECT_TRUE(e.error.empty()) << e.error;
     EXPECT_FALSE(e.restrict);
     EXPECT_FALSE(e.no_pty);
-    EXPECT_TRUE(e.no_port_forwarding && e.no_agent_forwarding && e.no_x11_forwarding && e.no_user_rc);
+    EXPECT_TRUE(e.no_port_forwarding && e.no_agent_forwarding && e.no_x11_forwarding &&
+                e.no_user_rc);
     EXPECT_TRUE(e.no_touch_required);
     EXPECT_TRUE(e.verify_required);
 }
@@ -113,7 +121,8 @@ TEST(AuthorizedKeys, QuotedValuesWithCommasBlanksAndEscapes) {
 TEST(AuthorizedKeys, ValuedOptions) {
     const auto e = one(
         "cert-authority,principals=\"nix,root\",expiry-time=\"20991231\",expiry-time=\"20990101Z\","
-        "environment=\"PATH=/bin\",environment=\"PATH=/usr/bin\",environment=\"1BAD=x\",permitopen=\"[::1]:22\","
+        "environment=\"PATH=/bin\",environment=\"PATH=/usr/"
+        "bin\",environment=\"1BAD=x\",permitopen=\"[::1]:22\","
         "permitopen=\"host:*\",permitlisten=\"8080\",tunnel=\"any\" " +
         kKey);
     EXPECT_TRUE(e.error.empty()) << e.error;
@@ -128,49 +137,66 @@ TEST(AuthorizedKeys, ValuedOptions) {
 
 TEST(AuthorizedKeys, BadOptionsAsSshdReportsThem) {
     EXPECT_EQ(error_of("restrictx " + kKey), "bad key options: unknown key option 'restrictx'");
-    EXPECT_EQ(error_of("no-cert-authority " + kKey), "bad key options: unknown key option 'no-cert-authority'");
+    EXPECT_EQ(error_of("no-cert-authority " + kKey),
+              "bad key options: unknown key option 'no-cert-authority'");
     EXPECT_EQ(error_of("from=127.0.0.1 " + kKey), "bad key options: missing start quote");
-    EXPECT_EQ(error_of("environment=\"NOEQ\" " + kKey), "bad key options: invalid environment string");
-    EXPECT_EQ(error_of("environment=\"A-B=1\" " + kKey), "bad key options: invalid environment string");
+    EXPECT_EQ(error_of("environment=\"NOEQ\" " + kKey),
+              "bad key options: invalid environment string");
+    EXPECT_EQ(error_of("environment=\"A-B=1\" " + kKey),
+              "bad key options: invalid environment string");
     EXPECT_EQ(error_of("permitopen=\"host\" " + kKey), "bad key options: invalid permission port");
-    EXPECT_EQ(error_of("permitopen=\"host:0\" " + kKey), "bad key options: invalid permission port");
-    EXPECT_EQ(error_of("permitopen=\"[::1\" " + kKey), "bad key options: invalid permission hostname");
+    EXPECT_EQ(error_of("permitopen=\"host:0\" " + kKey),
+              "bad key options: invalid permission port");
+    EXPECT_EQ(error_of("permitopen=\"[::1\" " + kKey),
+              "bad key options: invalid permission hostname");
     EXPECT_EQ(error_of("expiry-time=\"2020010\" " + kKey), "bad key options: invalid expires time");
-    EXPECT_EQ(error_of("expiry-time=\"20201301\" " + kKey), "bad key options: invalid expires time");
+    EXPECT_EQ(error_of("expiry-time=\"20201301\" " + kKey),
+              "bad key options: invalid expires time");
     EXPECT_EQ(error_of("tunnel=\"x\" " + kKey), "bad key options: invalid tun device");
-    EXPECT_EQ(error_of("command=\"x\",command=\"y\" " + kKey), "bad key options: multiple \"command\" clauses");
-    EXPECT_EQ(error_of("from=\"a\",from=\"b\" " + kKey), "bad key options: multiple \"from\" clauses");
+    EXPECT_EQ(error_of("command=\"x\",command=\"y\" " + kKey),
+              "bad key options: multiple \"command\" clauses");
+    EXPECT_EQ(error_of("from=\"a\",from=\"b\" " + kKey),
+              "bad key options: multiple \"from\" clauses");
 }
 
 TEST(AuthorizedKeys, BadOptionsKeepTheKeyAndSayWhy) {
-    const auto ak = parse_authorized_keys("\nrestrictx " + kKey + " bob\n", "/root/.ssh/authorized_keys");
+    const auto ak =
+        parse_authorized_keys("\nrestrictx " + kKey + " bob\n", "/root/.ssh/authorized_keys");
     ASSERT_EQ(ak.entries.size(), 1u);
     ASSERT_TRUE(ak.entries[0].key);
     EXPECT_EQ(ak.entries[0].key->fingerprint, kFingerprint);
     ASSERT_EQ(ak.diagnostics.size(), 1u);
     EXPECT_EQ(format_diagnostic(ak.diagnostics[0]),
-              "/root/.ssh/authorized_keys:2: bad key options: unknown key option 'restrictx'; sshd ignores this key");
+              "/root/.ssh/authorized_keys:2: bad key options: unknown key option 'restrictx'; sshd "
+              "ignores this key");
 }
 
 TEST(AuthorizedKeys, LinesWithoutAKey) {
     const std::string text = "bogus\n" + kBlob + "\nrestrict," + kKey + "\nrsa-sha2-512 " + kBlob +
-                             "\ncommand=\"unterminated " + kKey + "\n-----BEGIN OPENSSH PRIVATE KEY-----\n";
+                             "\ncommand=\"unterminated " + kKey +
+                             "\n-----BEGIN OPENSSH PRIVATE KEY-----\n";
     const auto ak = parse_authorized_keys(text, "ak");
     ASSERT_EQ(ak.diagnostics.size(), 6u);
-    EXPECT_EQ(ak.diagnostics[0].message, "not a valid key line: unknown key type 'bogus'; sshd skips this line");
+    EXPECT_EQ(ak.diagnostics[0].message,
+              "not a valid key line: unknown key type 'bogus'; sshd skips this line");
     EXPECT_EQ(ak.diagnostics[1].message,
-              "not a valid key line: the key type is missing: the first field is already the base64 blob of an "
+              "not a valid key line: the key type is missing: the first field is already the "
+              "base64 blob of an "
               "ssh-ed25519 key; sshd skips this line");
     EXPECT_EQ(ak.diagnostics[2].message,
-              "not a valid key line: the options run into the key type: put a blank before 'ssh-ed25519'; sshd "
+              "not a valid key line: the options run into the key type: put a blank before "
+              "'ssh-ed25519'; sshd "
               "skips this line");
-    EXPECT_EQ(ak.diagnostics[3].message,
-              "not a valid key line: key type mismatch: the line says rsa-sha2-512 but the key blob is "
-              "ssh-ed25519; sshd skips this line");
-    EXPECT_EQ(ak.diagnostics[4].message,
-              "bad key options: unterminated quote (invalid key option string); sshd skips this line");
+    EXPECT_EQ(
+        ak.diagnostics[3].message,
+        "not a valid key line: key type mismatch: the line says rsa-sha2-512 but the key blob is "
+        "ssh-ed25519; sshd skips this line");
+    EXPECT_EQ(
+        ak.diagnostics[4].message,
+        "bad key options: unterminated quote (invalid key option string); sshd skips this line");
     EXPECT_EQ(ak.diagnostics[5].message,
-              "not a valid key line: this is PEM text (a private key?); authorized_keys needs the public key (the "
+              "not a valid key line: this is PEM text (a private key?); authorized_keys needs the "
+              "public key (the "
               ".pub file); sshd skips this line");
     EXPECT_EQ(ak.diagnostics[5].line, 6);
     for (const auto& e : ak.entries) {
@@ -193,12 +219,14 @@ TEST(AuthorizedKeys, OptionsParserAlone) {
 TEST(AuthorizedKeys, HostileInput) {
     std::string big;
     for (int i = 0; i < 5000; ++i)
-        big += std::string(100, ',') + " " + kKey + "\ncommand=\"" + std::string(200, 'x') + "\n\"\"\"\" x\n";
+        big += std::string(100, ',') + " " + kKey + "\ncommand=\"" + std::string(200, 'x') +
+               "\n\"\"\"\" x\n";
     const auto ak = parse_authorized_keys(big, "ak");
     // Every line with a key is kept; malformed lines are reported up to kMaxLineErrors.
     EXPECT_EQ(ak.entries.size(), 5000u + kMaxLineErrors);
     ASSERT_EQ(ak.diagnostics.size(), kMaxLineErrors + 1);
-    EXPECT_EQ(format_diagnostic(ak.diagnostics.back()), "ak: 9000 more malformed lines not reported; sshd skips them");
+    EXPECT_EQ(format_diagnostic(ak.diagnostics.back()),
+              "ak: 9000 more malformed lines not reported; sshd skips them");
     const auto quotes = parse_authorized_keys(std::string(1 << 20, '"'), "ak");
     EXPECT_EQ(quotes.entries.size(), 1u);
     const auto nul = parse_authorized_keys(std::string("a\0b\n\0\n", 6), "ak");

@@ -16,34 +16,40 @@
 //  * The retry without the port is sshconnect.c's "checking without port identifier" (the
 //    reference notes record it verified: a Nix-style `127.0.0.1 KEY` file works for port 2299);
 //    ssh-keygen -F does not do that retry, ssh does.
-#include <gtest/gtest.h>
-
 #include "nix_builder_doctor/parse/known_hosts.hpp"
+
+#include <gtest/gtest.h>
 
 namespace nbd::parse {
 namespace {
 
 // Throwaway keys generated for this test.
-const std::string kEd = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINUC4fJo7zEzMmGnIf/oaiUKS2Ao4+G2tMAhIWenVNa3";
+const std::string kEd =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINUC4fJo7zEzMmGnIf/oaiUKS2Ao4+G2tMAhIWenVNa3";
 const std::string kRsa =
-    "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQCxCPed5uvUcPhx55WBbo2twWA5mIF+BKjmCDT3hdl/T6VBvIdAKefl9cDNQBP5UH/"
-    "dMhxjd+0ffGVxd9MpxXU1vfVTHF1cjYMbNfbLP6kirmlWPJqWLy+LSDBUFDQgW9lDq1FEptpTUAOcHQuESReVhbqo8p0+cmx5oBSTbl0HyQ==";
+    "ssh-rsa "
+    "AAAAB3NzaC1yc2EAAAADAQABAAAAgQCxCPed5uvUcPhx55WBbo2twWA5mIF+BKjmCDT3hdl/"
+    "T6VBvIdAKefl9cDNQBP5UH/"
+    "dMhxjd+0ffGVxd9MpxXU1vfVTHF1cjYMbNfbLP6kirmlWPJqWLy+LSDBUFDQgW9lDq1FEptpTUAOcHQuESReVhbqo8p0+"
+    "cmx5oBSTbl0HyQ==";
 const std::string kEc =
-    "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBGAGRHZnMJl6IelgZWIVrIDC6+"
+    "ecdsa-sha2-nistp256 "
+    "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBGAGRHZnMJl6IelgZWIVrIDC6+"
     "WMo30xsaOZoCEieJWVPGnNeWPLzFe7Zb3VrT0bmeGC5GIsdfmEdkjVKsthEXk=";
 
-const std::string kPlain = "builder " + kEd + "\n" +                      //
+const std::string kPlain = "builder " + kEd + "\n" +                       //
                            "[builder]:2222 " + kRsa + "\n" +               //
                            "Builder.Example.COM,10.0.0.5 " + kEc + "\n" +  //
                            "*.lan,!bad.lan " + kEd + "\n" +                //
                            "[wild*]:2200 " + kRsa + "\n";
 
 // `ssh-keygen -H` output for kPlain.
-const std::string kHashed = "|1|eRTVWoAPfGVT+eq3O+anutGhn7w=|KF7yi3lBqnjlNsoj8ahWb33jHTg= " + kEd + "\n" +
-                            "|1|88jn0jLAFf/vQKCctLtgiwHmzLU=|iIeP1B2DuJ66iTxR8CD5vr59YIw= " + kRsa + "\n" +
-                            "|1|kJbgRp+C6tCKeK8VcWPrVOWZA5E=|yahFUj3M+nX8vXhY25x+1inqMXY= " + kEc + "\n" +
-                            "|1|KGknOV+NoSoRVBzB7RLSO40fFb8=|0g74x6oiF6aBFtH2iXDYHJk8IBQ= " + kEc + "\n" +
-                            "*.lan,!bad.lan " + kEd + "\n" + "[wild*]:2200 " + kRsa + "\n";
+const std::string kHashed =
+    "|1|eRTVWoAPfGVT+eq3O+anutGhn7w=|KF7yi3lBqnjlNsoj8ahWb33jHTg= " + kEd + "\n" +
+    "|1|88jn0jLAFf/vQKCctLtgiwHmzLU=|iIeP1B2DuJ66iTxR8CD5vr59YIw= " + kRsa + "\n" +
+    "|1|kJbgRp+C6tCKeK8VcWPrVOWZA5E=|yahFUj3M+nX8vXhY25x+1inqMXY= " + kEc + "\n" +
+    "|1|KGknOV+NoSoRVBzB7RLSO40fFb8=|0g74x6oiF6aBFtH2iXDYHJk8IBQ= " + kEc + "\n" +
+    "*.lan,!bad.lan " + kEd + "\n" + "[wild*]:2200 " + kRsa + "\n";
 
 std::vector<int> lines_of(const std::vector<const KnownHostEntry*>& entries) {
     std::vector<int> out;
@@ -80,11 +86,14 @@ TEST(KnownHosts, LookupsAgreeWithSshKeygenF) {
     for (const std::string* text : {&kPlain, &kHashed}) {
         const auto kh = parse_known_hosts(*text, "kh");
         EXPECT_EQ(lines_of(lookup_known_hosts(kh, "builder", 22)), (std::vector<int>{1}));
-        EXPECT_EQ(lines_of(lookup_known_hosts(kh, "builder.example.com", 22)), (std::vector<int>{3}));
-        EXPECT_EQ(lines_of(lookup_known_hosts(kh, "x.lan", 0)), (std::vector<int>{text == &kPlain ? 4 : 5}));
+        EXPECT_EQ(lines_of(lookup_known_hosts(kh, "builder.example.com", 22)),
+                  (std::vector<int>{3}));
+        EXPECT_EQ(lines_of(lookup_known_hosts(kh, "x.lan", 0)),
+                  (std::vector<int>{text == &kPlain ? 4 : 5}));
         EXPECT_TRUE(lookup_known_hosts(kh, "bad.lan", 22).empty());
         EXPECT_EQ(lines_of(lookup_known_hosts(kh, "builder", 2222)), (std::vector<int>{2}));
-        EXPECT_EQ(lines_of(lookup_known_hosts(kh, "wild1", 2200)), (std::vector<int>{text == &kPlain ? 5 : 6}));
+        EXPECT_EQ(lines_of(lookup_known_hosts(kh, "wild1", 2200)),
+                  (std::vector<int>{text == &kPlain ? 5 : 6}));
         EXPECT_TRUE(lookup_known_hosts(kh, "nothere", 22).empty());
     }
     const auto hashed = parse_known_hosts(kHashed, "kh");
@@ -133,24 +142,27 @@ TEST(KnownHosts, WildcardsAndQuestionMark) {
 }
 
 TEST(KnownHosts, Markers) {
-    const std::string text = "@revoked builder " + kEd + "\n@cert-authority *.lan " + kEd + "\n@bogus other " + kEd +
-                             "\n@revoked @cert-authority x " + kEd + "\n";
+    const std::string text = "@revoked builder " + kEd + "\n@cert-authority *.lan " + kEd +
+                             "\n@bogus other " + kEd + "\n@revoked @cert-authority x " + kEd + "\n";
     const auto kh = parse_known_hosts(text, "kh");
     ASSERT_EQ(kh.entries.size(), 4u);
     EXPECT_EQ(kh.entries[0].marker, KnownHostMarker::revoked);
     EXPECT_EQ(kh.entries[1].marker, KnownHostMarker::cert_authority);
-    EXPECT_EQ(kh.entries[2].error, "invalid marker '@bogus': only @cert-authority and @revoked are allowed");
+    EXPECT_EQ(kh.entries[2].error,
+              "invalid marker '@bogus': only @cert-authority and @revoked are allowed");
     EXPECT_EQ(kh.entries[3].error, "more than one marker");
     ASSERT_EQ(kh.diagnostics.size(), 2u);
     EXPECT_EQ(format_diagnostic(kh.diagnostics[0]),
-              "kh:3: invalid marker '@bogus': only @cert-authority and @revoked are allowed; ssh ignores this line");
+              "kh:3: invalid marker '@bogus': only @cert-authority and @revoked are allowed; ssh "
+              "ignores this line");
     EXPECT_EQ(lines_of(lookup_known_hosts(kh, "builder", 22)), (std::vector<int>{1}));
     EXPECT_EQ(lines_of(lookup_known_hosts(kh, "x.lan", 22)), (std::vector<int>{2}));
     EXPECT_TRUE(lookup_known_hosts(kh, "other", 22).empty());
 }
 
 TEST(KnownHosts, MarkerEndsAtTheFirstSpaceOfTheLine) {
-    const auto tab_then_space = parse_known_hosts("@revoked\tbuilder " + kEd + " some comment\n", "kh");
+    const auto tab_then_space =
+        parse_known_hosts("@revoked\tbuilder " + kEd + " some comment\n", "kh");
     EXPECT_NE(tab_then_space.entries[0].error.find("use a space, not a tab"), std::string::npos);
     EXPECT_TRUE(lookup_known_hosts(tab_then_space, "builder", 22).empty());
     std::string tabs_only = "@revoked\tbuilder\t" + kEd + "\n";
@@ -161,7 +173,8 @@ TEST(KnownHosts, MarkerEndsAtTheFirstSpaceOfTheLine) {
 }
 
 TEST(KnownHosts, CommentsBlankLinesAndKeyComments) {
-    const std::string text = "# comment\n\n   \n  # indented comment\r\n  builder " + kEd + " root@builder  \r\n";
+    const std::string text =
+        "# comment\n\n   \n  # indented comment\r\n  builder " + kEd + " root@builder  \r\n";
     const auto kh = parse_known_hosts(text, "kh");
     ASSERT_EQ(kh.entries.size(), 1u);
     EXPECT_EQ(kh.entries[0].line, 5);
@@ -169,7 +182,8 @@ TEST(KnownHosts, CommentsBlankLinesAndKeyComments) {
 }
 
 TEST(KnownHosts, TruncatedLines) {
-    const auto kh = parse_known_hosts("builder\nbuilder   \nbuilder # comment\nbuilder ssh-ed25519\n", "kh");
+    const auto kh =
+        parse_known_hosts("builder\nbuilder   \nbuilder # comment\nbuilder ssh-ed25519\n", "kh");
     ASSERT_EQ(kh.entries.size(), 4u);
     EXPECT_EQ(kh.entries[0].error, "truncated line: no key after the host names");
     EXPECT_EQ(kh.entries[1].error, "truncated line: no key after the host names");
@@ -179,8 +193,10 @@ TEST(KnownHosts, TruncatedLines) {
 }
 
 TEST(KnownHosts, BadKeysMakeTheLineInvalid) {
-    const auto kh = parse_known_hosts("builder ssh-rsa " + kEd.substr(12) + "\nold 1024 35 1234567\n", "kh");
-    EXPECT_EQ(kh.entries[0].error, "key type mismatch: the line says ssh-rsa but the key blob is ssh-ed25519");
+    const auto kh =
+        parse_known_hosts("builder ssh-rsa " + kEd.substr(12) + "\nold 1024 35 1234567\n", "kh");
+    EXPECT_EQ(kh.entries[0].error,
+              "key type mismatch: the line says ssh-rsa but the key blob is ssh-ed25519");
     EXPECT_FALSE(kh.entries[0].key);
     EXPECT_EQ(kh.entries[1].error, "SSH protocol 1 RSA key (not supported since OpenSSH 7.4)");
     EXPECT_TRUE(lookup_known_hosts(kh, "builder", 22).empty());
@@ -189,18 +205,22 @@ TEST(KnownHosts, BadKeysMakeTheLineInvalid) {
 }
 
 TEST(KnownHosts, BadHashedNames) {
-    const std::string text = "|2|eRTVWoAPfGVT+eq3O+anutGhn7w=|KF7yi3lBqnjlNsoj8ahWb33jHTg= " + kEd + "\n" +
-                             "|1|eRTVWoAPfGVT+eq3O+anutGhn7w= " + kEd + "\n" +
+    const std::string text = "|2|eRTVWoAPfGVT+eq3O+anutGhn7w=|KF7yi3lBqnjlNsoj8ahWb33jHTg= " + kEd +
+                             "\n" + "|1|eRTVWoAPfGVT+eq3O+anutGhn7w= " + kEd + "\n" +
                              "|1|c2hvcnQ=|KF7yi3lBqnjlNsoj8ahWb33jHTg= " + kEd + "\n" +
-                             "|1|eRTVWoAPfGVT+eq3O+anutGhn7w|KF7yi3lBqnjlNsoj8ahWb33jHTg= " + kEd + "\n" +
-                             "|1|eRTVWoAPfGVT+eq3O+anutGhn7w=|nope " + kEd + "\n" + "|1||x " + kEd + "\n";
+                             "|1|eRTVWoAPfGVT+eq3O+anutGhn7w|KF7yi3lBqnjlNsoj8ahWb33jHTg= " + kEd +
+                             "\n" + "|1|eRTVWoAPfGVT+eq3O+anutGhn7w=|nope " + kEd + "\n" +
+                             "|1||x " + kEd + "\n";
     const auto kh = parse_known_hosts(text, "kh");
     ASSERT_EQ(kh.entries.size(), 6u);
-    EXPECT_EQ(kh.entries[0].error, "hashed host name '|2|eRTVWoAPfGVT+eq3O+anutGhn7w=|KF7yi...' does not start with |1|");
+    EXPECT_EQ(
+        kh.entries[0].error,
+        "hashed host name '|2|eRTVWoAPfGVT+eq3O+anutGhn7w=|KF7yi...' does not start with |1|");
     EXPECT_EQ(kh.entries[1].error, "hashed host name has no '|' after the salt");
     EXPECT_EQ(kh.entries[2].error, "hashed host name's salt decodes to 5 bytes; it must be 20");
     EXPECT_EQ(kh.entries[3].error, "hashed host name's salt is not valid base64");
-    EXPECT_EQ(kh.entries[4].error, "hashed host name's HMAC is not base64 of 20 bytes, so it can never match");
+    EXPECT_EQ(kh.entries[4].error,
+              "hashed host name's HMAC is not base64 of 20 bytes, so it can never match");
     EXPECT_EQ(kh.entries[5].error, "hashed host name has a bad salt length");
     for (const auto& e : kh.entries) {
         EXPECT_TRUE(e.key) << e.line;  // the key itself is fine
@@ -212,10 +232,12 @@ TEST(KnownHosts, BadHashedNames) {
 TEST(KnownHosts, PatternsThatNeverMatch) {
     const auto kh = parse_known_hosts("[builder]:22,[other],ok,, " + kEd + "\n", "kh");
     ASSERT_EQ(kh.diagnostics.size(), 3u);
-    EXPECT_EQ(kh.diagnostics[0].message,
-              "host pattern '[builder]:22' never matches: ssh looks up port 22 as the plain host name");
+    EXPECT_EQ(
+        kh.diagnostics[0].message,
+        "host pattern '[builder]:22' never matches: ssh looks up port 22 as the plain host name");
     EXPECT_EQ(kh.diagnostics[1].message,
-              "host pattern '[other]' never matches: the bracketed form is [host]:port (for port 22 write just "
+              "host pattern '[other]' never matches: the bracketed form is [host]:port (for port "
+              "22 write just "
               "the host)");
     EXPECT_EQ(kh.diagnostics[2].message, "empty host pattern in '[builder]:22,[other],ok,,'");
     EXPECT_TRUE(kh.entries[0].error.empty());
@@ -245,7 +267,8 @@ TEST(KnownHosts, HashingMatchesHmacSha1) {
 
 TEST(KnownHosts, HostileInput) {
     std::string big;
-    for (int i = 0; i < 20000; ++i) big += "@x\n|1|\n*,*,*,!*\t" + kEd + "\n" + std::string(50, '*') + " x y\n";
+    for (int i = 0; i < 20000; ++i)
+        big += "@x\n|1|\n*,*,*,!*\t" + kEd + "\n" + std::string(50, '*') + " x y\n";
     const auto kh = parse_known_hosts(big, "kh");
     EXPECT_EQ(kh.diagnostics.size(), kMaxLineErrors + 1);
     EXPECT_EQ(kh.diagnostics.back().line, 0);

@@ -50,12 +50,15 @@ Machines parse_setting(std::string_view text, FakeFs* fs = nullptr) {
     return parse_machines(text, "/etc/nix/nix.conf", 7, (fs ? fs : &empty)->source());
 }
 
-const std::string kPub = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOxn8mhrbb0U5nqtBqVUCh3zcDuXK7TUIIGWNkrR6r8n root@b\n";
+const std::string kPub =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOxn8mhrbb0U5nqtBqVUCh3zcDuXK7TUIIGWNkrR6r8n root@b\n";
 
 TEST(Machines, FullLine) {
     const std::string key = util::base64_encode(kPub);
-    auto r = parse_file("nix@builder1 x86_64-linux,aarch64-linux /root/.ssh/id_b 8 2.5 big-parallel,kvm benchmark " +
-                        key + "\n");
+    auto r = parse_file(
+        "nix@builder1 x86_64-linux,aarch64-linux /root/.ssh/id_b 8 2.5 big-parallel,kvm "
+        "benchmark " +
+        key + "\n");
     ASSERT_TRUE(r.errors.empty());
     ASSERT_EQ(r.machines.size(), 1u);
     const Machine& m = r.machines[0];
@@ -112,7 +115,8 @@ TEST(Machines, ExtraColumnsAreKeptAndCounted) {
 }
 
 TEST(Machines, SeparatorsCommentsAndLines) {
-    auto r = parse_file("# header ; not-a-builder\n\n  ssh://a ; ssh://b # trailing ; ssh://c\n\t;;\nssh://d\r\n");
+    auto r = parse_file(
+        "# header ; not-a-builder\n\n  ssh://a ; ssh://b # trailing ; ssh://c\n\t;;\nssh://d\r\n");
     ASSERT_TRUE(r.errors.empty());
     ASSERT_EQ(r.machines.size(), 3u);
     EXPECT_EQ(r.machines[0].store.host, "a");
@@ -184,7 +188,8 @@ TEST(Machines, UnreadableAtFileIsAnError) {
     auto r = parse_setting("@/etc/nix/machines", &fs);
     ASSERT_EQ(r.errors.size(), 1u);
     EXPECT_EQ(r.errors[0].message,
-              "cannot read machines file '/etc/nix/machines' (Nix fails on any error but a missing file)");
+              "cannot read machines file '/etc/nix/machines' (Nix fails on any error but a missing "
+              "file)");
     EXPECT_TRUE(r.missing_files.empty());
 }
 
@@ -201,7 +206,8 @@ TEST(Machines, AtFileCycle) {
 
 TEST(Machines, AtFileDepthBounded) {
     FakeFs fs;
-    for (int i = 0; i < 30; ++i) fs.files["/m" + std::to_string(i)] = "@/m" + std::to_string(i + 1) + "\n";
+    for (int i = 0; i < 30; ++i)
+        fs.files["/m" + std::to_string(i)] = "@/m" + std::to_string(i + 1) + "\n";
     auto r = parse_setting("@/m0", &fs);
     ASSERT_EQ(r.errors.size(), 1u);
     EXPECT_NE(r.errors[0].message.find("nested more than 16"), std::string::npos);
@@ -214,7 +220,8 @@ TEST(Machines, StoreUrlMissing) {
     ASSERT_EQ(r.errors.size(), 1u);
     EXPECT_EQ(r.errors[0].line, 1);
     EXPECT_EQ(r.errors[0].message,
-              "bad machine specification: store URL was not found at the first column of a row: '- x86_64-linux'");
+              "bad machine specification: store URL was not found at the first column of a row: '- "
+              "x86_64-linux'");
     ASSERT_EQ(r.machines.size(), 2u);
     EXPECT_FALSE(r.machines[0].valid);
     EXPECT_TRUE(r.machines[1].valid);
@@ -224,9 +231,10 @@ TEST(Machines, MaxJobsNotUnsigned) {
     for (const char* bad : {"eight", "-1", "1.5", "4294967296", "0x10", "+"}) {
         auto r = parse_file(std::string("ssh://b - - ") + bad + "\n");
         ASSERT_EQ(r.errors.size(), 1u) << bad;
-        EXPECT_EQ(r.errors[0].message, std::string("bad machine specification: failed to convert column #3 in a "
-                                                   "row: 'ssh://b - - ") +
-                                           bad + "' to 'unsigned int'");
+        EXPECT_EQ(r.errors[0].message,
+                  std::string("bad machine specification: failed to convert column #3 in a "
+                              "row: 'ssh://b - - ") +
+                      bad + "' to 'unsigned int'");
     }
     auto ok = parse_file("ssh://b - - +4\nssh://c - - 0\nssh://d - - 4294967295\n");
     ASSERT_TRUE(ok.errors.empty());
@@ -237,11 +245,15 @@ TEST(Machines, MaxJobsNotUnsigned) {
 }
 
 TEST(Machines, SpeedFactor) {
-    auto r = parse_file("ssh://a - - 1 three\nssh://b - - 1 -1\nssh://c - - 1 0\nssh://d - - 1 2\nssh://e - - 1 1e1\n");
+    auto r = parse_file(
+        "ssh://a - - 1 three\nssh://b - - 1 -1\nssh://c - - 1 0\nssh://d - - 1 2\nssh://e - - 1 "
+        "1e1\n");
     ASSERT_EQ(r.errors.size(), 2u);
     EXPECT_EQ(r.errors[0].message,
-              "bad machine specification: failed to convert column #4 in a row: 'ssh://a - - 1 three' to 'float'");
-    EXPECT_EQ(r.errors[1].message, "speed factor must be >= 0 (column #4 in a row: 'ssh://b - - 1 -1')");
+              "bad machine specification: failed to convert column #4 in a row: 'ssh://a - - 1 "
+              "three' to 'float'");
+    EXPECT_EQ(r.errors[1].message,
+              "speed factor must be >= 0 (column #4 in a row: 'ssh://b - - 1 -1')");
     EXPECT_EQ(r.machines[2].speed_factor, 1.0f);
     EXPECT_EQ(r.machines[3].speed_factor, 2.0f);
     EXPECT_TRUE(r.machines[3].speed_factor_integral);
@@ -253,7 +265,8 @@ TEST(Machines, HostKeyInvalidBase64) {
     auto r = parse_file("ssh://b - - - - - - c3NoLWVkMjU1MTk_\n");
     ASSERT_EQ(r.errors.size(), 1u);
     EXPECT_EQ(r.errors[0].message,
-              "invalid character in Base64 string: '_' (while parsing machine specification at a column #7 in a "
+              "invalid character in Base64 string: '_' (while parsing machine specification at a "
+              "column #7 in a "
               "row: 'ssh://b - - - - - - c3NoLWVkMjU1MTk_')");
     EXPECT_FALSE(r.machines[0].host_key_decodes);
 }
@@ -267,7 +280,9 @@ TEST(Machines, HostKeyStopsAtFirstEquals) {
 
 TEST(Machines, HostKeyThatIsARawBlob) {
     // base64 of the binary key blob (starts with \0\0\0\x0b): decodes, but is not "TYPE BASE64".
-    auto r = parse_file("ssh://b - - - - - - AAAAC3NzaC1lZDI1NTE5AAAAIOxn8mhrbb0U5nqtBqVUCh3zcDuXK7TUIIGWNkrR6r8n\n");
+    auto r = parse_file(
+        "ssh://b - - - - - - "
+        "AAAAC3NzaC1lZDI1NTE5AAAAIOxn8mhrbb0U5nqtBqVUCh3zcDuXK7TUIIGWNkrR6r8n\n");
     ASSERT_TRUE(r.errors.empty());
     ASSERT_TRUE(r.machines[0].host_key_decodes);
     EXPECT_EQ(r.machines[0].host_key_decoded.substr(0, 4), std::string("\0\0\0\x0b", 4));
@@ -358,7 +373,8 @@ TEST(MachinesLegacy, BlankEntriesAndIndentedAtFile) {
     EXPECT_EQ(r.legacy_quirks[0].line, 1);
     EXPECT_NE(r.legacy_quirks[0].message.find("fails on this blank entry"), std::string::npos);
     EXPECT_EQ(r.legacy_quirks[1].line, 2);
-    EXPECT_EQ(r.legacy_quirks[2].message, "Nix before 2.29 does not read an indented '@file' entry as a file");
+    EXPECT_EQ(r.legacy_quirks[2].message,
+              "Nix before 2.29 does not read an indented '@file' entry as a file");
     EXPECT_EQ(r.legacy_quirks[3].line, 4);
 }
 

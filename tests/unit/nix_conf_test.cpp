@@ -130,7 +130,8 @@ TEST(NixConf, RepeatedKeyLastWins) {
 }
 
 TEST(NixConf, ExtraAppendsAfterReplace) {
-    auto c = parse("trusted-users = root alice\ntrusted-users = bob\nextra-trusted-users = carol   dave\n");
+    auto c = parse(
+        "trusted-users = root alice\ntrusted-users = bob\nextra-trusted-users = carol   dave\n");
     EXPECT_EQ(value_of(c, "trusted-users"), "bob carol dave");
     const auto* e = c.get("trusted-users");
     EXPECT_EQ(e->line, 2);
@@ -158,7 +159,8 @@ TEST(NixConf, PlainAfterExtraReplaces) {
 }
 
 TEST(NixConf, SetsPrintSortedListsKeepDuplicates) {
-    auto c = parse("trusted-users = b a a\nsystem-features = z b a a\nextra-system-features = a c\n");
+    auto c =
+        parse("trusted-users = b a a\nsystem-features = z b a a\nextra-system-features = a c\n");
     EXPECT_EQ(value_of(c, "trusted-users"), "b a a");
     EXPECT_EQ(value_of(c, "system-features"), "a b c z");
 }
@@ -185,9 +187,10 @@ TEST(NixConf, KeyEqualsValueWithoutSpaces) {
     ASSERT_EQ(c.errors.size(), 1u);
     EXPECT_EQ(c.errors[0].line, 1);
     EXPECT_EQ(c.errors[0].file, "/etc/nix/nix.conf");
-    EXPECT_EQ(c.errors[0].message,
-              "illegal configuration line 'max-jobs=0' in '/etc/nix/nix.conf': write 'name = value' "
-              "with spaces around '=' (max-jobs = 0)");
+    EXPECT_EQ(
+        c.errors[0].message,
+        "illegal configuration line 'max-jobs=0' in '/etc/nix/nix.conf': write 'name = value' "
+        "with spaces around '=' (max-jobs = 0)");
     // The rest is still parsed.
     EXPECT_EQ(value_of(c, "builders"), "x");
     EXPECT_EQ(c.get("max-jobs"), nullptr);
@@ -196,9 +199,10 @@ TEST(NixConf, KeyEqualsValueWithoutSpaces) {
 TEST(NixConf, EqualsGluedToValue) {
     auto c = parse("max-jobs =0  # x\n");
     ASSERT_EQ(c.errors.size(), 1u);
-    EXPECT_EQ(c.errors[0].message,
-              "illegal configuration line 'max-jobs =0  ' in '/etc/nix/nix.conf': '=' must be a word of "
-              "its own, with spaces around it");
+    EXPECT_EQ(
+        c.errors[0].message,
+        "illegal configuration line 'max-jobs =0  ' in '/etc/nix/nix.conf': '=' must be a word of "
+        "its own, with spaces around it");
 }
 
 TEST(NixConf, EqualsGluedToName) {
@@ -211,8 +215,9 @@ TEST(NixConf, SingleWord) {
     auto c = parse("\n\nsandbox\n");
     ASSERT_EQ(c.errors.size(), 1u);
     EXPECT_EQ(c.errors[0].line, 3);
-    EXPECT_EQ(c.errors[0].message,
-              "illegal configuration line 'sandbox' in '/etc/nix/nix.conf': expected 'name = value'");
+    EXPECT_EQ(
+        c.errors[0].message,
+        "illegal configuration line 'sandbox' in '/etc/nix/nix.conf': expected 'name = value'");
 }
 
 TEST(NixConf, SecondWordNotEquals) {
@@ -225,7 +230,8 @@ TEST(NixConf, IncludeWithTwoPathsOrNone) {
     auto c = parse("include a b\ninclude\n!include = x\n");
     ASSERT_EQ(c.errors.size(), 3u);
     EXPECT_EQ(c.errors[0].message,
-              "illegal configuration line 'include a b' in '/etc/nix/nix.conf': 'include' takes exactly one "
+              "illegal configuration line 'include a b' in '/etc/nix/nix.conf': 'include' takes "
+              "exactly one "
               "path");
     EXPECT_EQ(c.errors[1].line, 2);
     EXPECT_EQ(c.errors[2].line, 3);
@@ -248,7 +254,8 @@ TEST(NixConf, CrLfLineEndings) {
 
 TEST(NixConf, IncludesFlattenedInPlaceRelativeToIncludingFile) {
     FakeFs fs;
-    fs.files["/etc/nix/sub/a.conf"] = "max-jobs = 4\ntrusted-users = inc\ninclude ../b.conf\ncores = 2\n";
+    fs.files["/etc/nix/sub/a.conf"] =
+        "max-jobs = 4\ntrusted-users = inc\ninclude ../b.conf\ncores = 2\n";
     fs.files["/etc/nix/b.conf"] = "cores = 3\nbuild-max-jobs = 11\n";
     auto c = parse("max-jobs = 1\ninclude sub/a.conf\nextra-trusted-users = zed\ncores = 9\n", &fs);
     ASSERT_TRUE(c.errors.empty());
@@ -315,12 +322,14 @@ TEST(NixConf, IncludeCycleIsReportedNotFollowed) {
     EXPECT_EQ(c.errors[0].line, 2);
     EXPECT_NE(c.errors[0].message.find("include cycle"), std::string::npos);
     EXPECT_EQ(value_of(c, "cores"), "1");
+    EXPECT_EQ(c.files.size(), 2u);  // the top file and self.conf, read once
 }
 
 TEST(NixConf, IncludeDepthIsBounded) {
     FakeFs fs;
     for (int i = 0; i < 40; ++i)
-        fs.files["/etc/nix/d" + std::to_string(i) + ".conf"] = "include d" + std::to_string(i + 1) + ".conf\n";
+        fs.files["/etc/nix/d" + std::to_string(i) + ".conf"] =
+            "include d" + std::to_string(i + 1) + ".conf\n";
     auto c = parse("include d0.conf\n", &fs);
     ASSERT_EQ(c.errors.size(), 1u);
     EXPECT_NE(c.errors[0].message.find("nested more than 16"), std::string::npos);
@@ -344,7 +353,8 @@ TEST(NixConf, IncludeTreeIsBounded) {
     auto c = parse(*fs.fallback, &fs);
     EXPECT_EQ(fs.reads, 256);
     int budget = 0;
-    for (const auto& e : c.errors) budget += e.message.find("too many included files") != std::string::npos;
+    for (const auto& e : c.errors)
+        budget += e.message.find("too many included files") != std::string::npos;
     EXPECT_EQ(budget, 1);
     EXPECT_EQ(value_of(c, "cores"), "1");
 }
@@ -393,7 +403,8 @@ TEST(NixConf, ExtraTypoSuggestsExtraName) {
 
 TEST(NixConf, AliasesMapAndAreReported) {
     auto c = parse(
-        "binary-caches = http://x\nextra-binary-caches = http://y\nbuild-cores = 6\nbuild-use-sandbox = "
+        "binary-caches = http://x\nextra-binary-caches = http://y\nbuild-cores = "
+        "6\nbuild-use-sandbox = "
         "false\n");
     EXPECT_TRUE(c.unknown_settings.empty());
     EXPECT_EQ(value_of(c, "substituters"), "http://x http://y");
@@ -411,7 +422,8 @@ TEST(NixConf, AliasesMapAndAreReported) {
 }
 
 TEST(NixConf, AliasAndCanonicalShareOneEffectiveValue) {
-    auto c = parse("build-sandbox-paths = /c\nextra-sandbox-paths = /d\nbuild-max-jobs = 2\nmax-jobs = 3\n");
+    auto c = parse(
+        "build-sandbox-paths = /c\nextra-sandbox-paths = /d\nbuild-max-jobs = 2\nmax-jobs = 3\n");
     EXPECT_EQ(value_of(c, "sandbox-paths"), "/c /d");
     EXPECT_EQ(value_of(c, "max-jobs"), "3");
 }
@@ -437,30 +449,100 @@ TEST(NixConf, StoreUrlParamsAreNotSettings) {
 
 TEST(NixSettings, KnownListHasNix28Names) {
     // All 91 names printed by Nix 2.8.0's `nix show-config` on Linux.
-    for (const char* n : {"accept-flake-config", "access-tokens", "allow-dirty", "allow-import-from-derivation",
-                          "allow-new-privileges", "allow-symlinked-store", "allow-unsafe-native-code-during-evaluation",
-                          "allowed-impure-host-deps", "allowed-uris", "allowed-users", "auto-optimise-store",
-                          "bash-prompt", "bash-prompt-suffix", "build-hook", "build-poll-interval",
-                          "build-users-group", "builders", "builders-use-substitutes", "compress-build-log",
-                          "connect-timeout", "cores", "diff-hook", "enforce-determinism", "eval-cache",
-                          "experimental-features", "extra-platforms", "fallback", "filter-syscalls",
-                          "flake-registry", "fsync-metadata", "gc-reserved-space", "hashed-mirrors",
-                          "http-connections", "http2", "ignored-acls", "impersonate-linux-26", "keep-build-log",
-                          "keep-derivations", "keep-env-derivations", "keep-failed", "keep-going", "keep-outputs",
-                          "log-lines", "max-build-log-size", "max-free", "max-jobs", "max-silent-time", "min-free",
-                          "min-free-check-interval", "nar-buffer-size", "narinfo-cache-negative-ttl",
-                          "narinfo-cache-positive-ttl", "netrc-file", "nix-path", "plugin-files", "post-build-hook",
-                          "pre-build-hook", "preallocate-contents", "print-missing", "pure-eval", "repeat",
-                          "require-sigs", "restrict-eval", "run-diff-hook", "sandbox", "sandbox-build-dir",
-                          "sandbox-dev-shm-size", "sandbox-fallback", "sandbox-paths", "secret-key-files",
-                          "show-trace", "stalled-download-timeout", "store", "substitute", "substituters",
-                          "sync-before-registering", "system", "system-features", "tarball-ttl", "timeout",
-                          "trace-function-calls", "trusted-public-keys", "trusted-substituters", "trusted-users",
-                          "use-case-hack", "use-registries", "use-sqlite-wal", "user-agent-suffix", "warn-dirty"}) {
+    for (const char* n : {"accept-flake-config",
+                          "access-tokens",
+                          "allow-dirty",
+                          "allow-import-from-derivation",
+                          "allow-new-privileges",
+                          "allow-symlinked-store",
+                          "allow-unsafe-native-code-during-evaluation",
+                          "allowed-impure-host-deps",
+                          "allowed-uris",
+                          "allowed-users",
+                          "auto-optimise-store",
+                          "bash-prompt",
+                          "bash-prompt-suffix",
+                          "build-hook",
+                          "build-poll-interval",
+                          "build-users-group",
+                          "builders",
+                          "builders-use-substitutes",
+                          "compress-build-log",
+                          "connect-timeout",
+                          "cores",
+                          "diff-hook",
+                          "enforce-determinism",
+                          "eval-cache",
+                          "experimental-features",
+                          "extra-platforms",
+                          "fallback",
+                          "filter-syscalls",
+                          "flake-registry",
+                          "fsync-metadata",
+                          "gc-reserved-space",
+                          "hashed-mirrors",
+                          "http-connections",
+                          "http2",
+                          "ignored-acls",
+                          "impersonate-linux-26",
+                          "keep-build-log",
+                          "keep-derivations",
+                          "keep-env-derivations",
+                          "keep-failed",
+                          "keep-going",
+                          "keep-outputs",
+                          "log-lines",
+                          "max-build-log-size",
+                          "max-free",
+                          "max-jobs",
+                          "max-silent-time",
+                          "min-free",
+                          "min-free-check-interval",
+                          "nar-buffer-size",
+                          "narinfo-cache-negative-ttl",
+                          "narinfo-cache-positive-ttl",
+                          "netrc-file",
+                          "nix-path",
+                          "plugin-files",
+                          "post-build-hook",
+                          "pre-build-hook",
+                          "preallocate-contents",
+                          "print-missing",
+                          "pure-eval",
+                          "repeat",
+                          "require-sigs",
+                          "restrict-eval",
+                          "run-diff-hook",
+                          "sandbox",
+                          "sandbox-build-dir",
+                          "sandbox-dev-shm-size",
+                          "sandbox-fallback",
+                          "sandbox-paths",
+                          "secret-key-files",
+                          "show-trace",
+                          "stalled-download-timeout",
+                          "store",
+                          "substitute",
+                          "substituters",
+                          "sync-before-registering",
+                          "system",
+                          "system-features",
+                          "tarball-ttl",
+                          "timeout",
+                          "trace-function-calls",
+                          "trusted-public-keys",
+                          "trusted-substituters",
+                          "trusted-users",
+                          "use-case-hack",
+                          "use-registries",
+                          "use-sqlite-wal",
+                          "user-agent-suffix",
+                          "warn-dirty"}) {
         EXPECT_NE(find_nix_setting(n), nullptr) << n;
     }
     // 2.8's commit-lockfile-summary and download-attempts are aliases now.
-    EXPECT_EQ(canonical_for_alias("commit-lockfile-summary").value_or(""), "commit-lock-file-summary");
+    EXPECT_EQ(canonical_for_alias("commit-lockfile-summary").value_or(""),
+              "commit-lock-file-summary");
     EXPECT_EQ(canonical_for_alias("download-attempts").value_or(""), "filetransfer-retry-attempts");
     const auto& names = known_nix_settings();
     EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
@@ -468,13 +550,15 @@ TEST(NixSettings, KnownListHasNix28Names) {
 }
 
 TEST(NixSettings, Appendable) {
-    for (const char* n : {"trusted-users", "allowed-users", "trusted-public-keys", "secret-key-files", "build-hook",
-                          "system-features", "extra-platforms", "experimental-features", "substituters",
-                          "trusted-substituters", "sandbox-paths", "nix-path", "hashed-mirrors", "plugin-files",
-                          "binary-caches", "access-tokens"}) {
+    for (const char* n :
+         {"trusted-users", "allowed-users", "trusted-public-keys", "secret-key-files", "build-hook",
+          "system-features", "extra-platforms", "experimental-features", "substituters",
+          "trusted-substituters", "sandbox-paths", "nix-path", "hashed-mirrors", "plugin-files",
+          "binary-caches", "access-tokens"}) {
         EXPECT_TRUE(is_appendable_setting(n)) << n;
     }
-    for (const char* n : {"builders", "max-jobs", "builders-use-substitutes", "require-sigs", "cores", "nope"}) {
+    for (const char* n :
+         {"builders", "max-jobs", "builders-use-substitutes", "require-sigs", "cores", "nope"}) {
         EXPECT_FALSE(is_appendable_setting(n)) << n;
     }
     EXPECT_EQ(find_nix_setting("build-hook")->append_since, "2.17");

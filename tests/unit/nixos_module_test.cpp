@@ -11,10 +11,14 @@
 namespace nbd::parse {
 namespace {
 
-NixosModuleHeader parse(std::string_view text) { return parse_nixos_module_header(text, "/etc/nixos/configuration.nix"); }
+NixosModuleHeader parse(std::string_view text) {
+    return parse_nixos_module_header(text, "/etc/nixos/configuration.nix");
+}
 
 // What a rule decides: Nix rejects the file for `lib`.
-bool rejected_for_lib(const NixosModuleHeader& h) { return !h.binds_lib && h.first_uncovered_lib_use_line != 0; }
+bool rejected_for_lib(const NixosModuleHeader& h) {
+    return !h.binds_lib && h.first_uncovered_lib_use_line != 0;
+}
 
 struct Verdict {
     const char* text;
@@ -28,7 +32,8 @@ const Verdict kNixVerdicts[] = {
     {"{ pkgs, ... }: let lib = pkgs.lib; in { x = lib.a; }", false, 0},
     {"args@{ pkgs, ... }: { x = lib.a; }", true, 27},
     {"{ pkgs, ... }@args: { x = \"${lib.a}\"; }", true, 30},
-    {"{ pkgs, ... }: { x = \"lib.a\"; y = ''lib.b''; z = ./lib.nix; w = <nixpkgs/lib>; v = https://x/lib.nix; }",
+    {"{ pkgs, ... }: { x = \"lib.a\"; y = ''lib.b''; z = ./lib.nix; w = <nixpkgs/lib>; v = "
+     "https://x/lib.nix; }",
      false, 0},
     {"{ pkgs, ... }: { lib.foo = 1; }", false, 0},
     {"{ pkgs, ...}: rec { lib = 1; x = lib.a; }", false, 0},
@@ -49,7 +54,9 @@ const Verdict kNixVerdicts[] = {
     {"{ pkgs, ... }: { x = lib'.a; y = lib-x.a; z = lib_2.a; }", false, 0},
     {"{ pkgs, ... }: { x = pkgs . lib . a; }", false, 0},
     {"{ pkgs, ... }: let x = lib; in x", true, 24},
-    {"{ pkgs, ... }: { imports = [ ./hardware-configuration.nix ]; boot.loader.grub.device = \"/dev/sda\"; }", false, 0},
+    {"{ pkgs, ... }: { imports = [ ./hardware-configuration.nix ]; boot.loader.grub.device = "
+     "\"/dev/sda\"; }",
+     false, 0},
     {"{ pkgs, ... }: { x = ./foo/${lib.a}/b; }", true, 30},
     {"{ pkgs, ... }: { x = a.lib or lib.b; }", true, 31},
     {"{ pkgs, ... }: { \"lib\" = 1; x = { a = 1; }.lib; }", false, 0},
@@ -112,7 +119,8 @@ TEST(NixosModule, LibInFormals) {
 
 TEST(NixosModule, FormalsWithDefaultsAndComments) {
     auto h = parse(
-        "/* header */ { # the args\n pkgs ? import <nixpkgs> { config = { }; }, lib ? pkgs.lib\n, ... }\n"
+        "/* header */ { # the args\n pkgs ? import <nixpkgs> { config = { }; }, lib ? pkgs.lib\n, "
+        "... }\n"
         "@ args :\nargs");
     EXPECT_TRUE(h.is_function);
     ASSERT_EQ(h.formals.size(), 2u);
@@ -161,7 +169,8 @@ TEST(NixosModule, EllipsisDoesNotBindLib) {
 
 TEST(NixosModule, ScopesReported) {
     auto h = parse(
-        "{ pkgs, ... }:\nlet\n  lib = pkgs.lib;\nin\nwith pkgs;\n{\n  a = lib.x;\n  b = { lib, ... }: lib.y;\n}\n");
+        "{ pkgs, ... }:\nlet\n  lib = pkgs.lib;\nin\nwith pkgs;\n{\n  a = lib.x;\n  b = { lib, ... "
+        "}: lib.y;\n}\n");
     ASSERT_EQ(h.lib_scopes.size(), 3u);
     EXPECT_EQ(h.lib_scopes[0].kind, "let");
     EXPECT_EQ(h.lib_scopes[0].line, 3);
@@ -220,7 +229,9 @@ TEST(NixosModule, UnterminatedThingsAreReported) {
 }
 
 TEST(NixosModule, LinesAndColumnsAcrossStrings) {
-    auto h = parse("{ pkgs, ... }:\n{\n  x = ''\n    multi\n    ${pkgs.hello}\n  '';\n  y = \"a\nb\"; z = lib.q;\n}\n");
+    auto h = parse(
+        "{ pkgs, ... }:\n{\n  x = ''\n    multi\n    ${pkgs.hello}\n  '';\n  y = \"a\nb\"; z = "
+        "lib.q;\n}\n");
     EXPECT_EQ(h.first_lib_use_line, 8);
     EXPECT_EQ(h.first_uncovered_lib_use_column, 9);
 }

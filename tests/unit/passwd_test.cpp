@@ -71,7 +71,8 @@ TEST(Passwd, MalformedLines) {
 }
 
 TEST(Passwd, CompatAndIndentedLines) {
-    auto p = parse_passwd("+@netgroup::::::\n-baduser\n   root:x:0:0::/root:/bin/sh\r\n\t# x\n", "/etc/passwd");
+    auto p = parse_passwd("+@netgroup::::::\n-baduser\n   root:x:0:0::/root:/bin/sh\r\n\t# x\n",
+                          "/etc/passwd");
     EXPECT_TRUE(p.errors.empty());
     ASSERT_EQ(p.entries.size(), 1u);
     EXPECT_EQ(p.entries[0].name, "root");
@@ -94,7 +95,8 @@ TEST(Group, MalformedLines) {
     auto g = parse_group("wheel:x\nstaff:x:abc:bob\nusers:x:100\n", "/etc/group");
     ASSERT_EQ(g.errors.size(), 3u);
     EXPECT_EQ(g.errors[0].message,
-              "group entry 'wheel:x' has 2 fields separated by ':', expected 4 (name:password:gid:members)");
+              "group entry 'wheel:x' has 2 fields separated by ':', expected 4 "
+              "(name:password:gid:members)");
     EXPECT_EQ(g.errors[1].message, "group entry for 'staff' has an invalid gid 'abc'");
     EXPECT_EQ(g.errors[2].line, 3);
     ASSERT_EQ(g.entries.size(), 1u);
@@ -125,7 +127,8 @@ TEST(Group, HugeMemberListIsCut) {
     ASSERT_EQ(g.entries.size(), 1u);
     EXPECT_EQ(g.entries[0].members.size(), 65536u);
     ASSERT_EQ(g.errors.size(), 1u);
-    EXPECT_EQ(g.errors[0].message, "group 'big' lists more than 65536 members; the rest is not read");
+    EXPECT_EQ(g.errors[0].message,
+              "group 'big' lists more than 65536 members; the rest is not read");
 }
 
 TEST(Passwd, HostileInput) {

@@ -11,7 +11,8 @@
 //   ssh-keygen -t ecdsa -m PEM -N secret -f ecdsa256_pem_enc           (kEcdsaPemEncrypted)
 //   ssh-keygen -t ecdsa -m PKCS8 -N '' -f ecdsa_pkcs8                  (kEcdsaPkcs8)
 //   ssh-keygen -t ecdsa -m PKCS8 -N secret -f ecdsa_pkcs8_enc          (kEcdsaPkcs8Encrypted)
-//   openssl genpkey -algorithm ed25519 [-aes-256-cbc -pass pass:secret] (kOpensslEd25519[Encrypted])
+//   openssl genpkey -algorithm ed25519 [-aes-256-cbc -pass pass:secret]
+//   (kOpensslEd25519[Encrypted])
 // For each unencrypted key and each openssh-key-v1 key (encrypted too) the derived public half's
 // fingerprint equals `ssh-keygen -l -f KEY.pub` (the fingerprints below), and its
 // "type base64" equals the first two fields of the .pub. The header of an openssh-key-v1 file
@@ -29,11 +30,11 @@
 //   cipher name "nope"  -> "key encrypted using unsupported cipher"
 //   the .pub given as the key -> "error in libcrypto"
 //   a 768-bit RSA PEM key -> "Invalid key length"
-#include <gtest/gtest.h>
+#include "nix_builder_doctor/parse/private_key.hpp"
 
+#include <gtest/gtest.h>
 #include <openssl/rand.h>
 
-#include "nix_builder_doctor/parse/private_key.hpp"
 #include "nix_builder_doctor/util/strings.hpp"
 
 namespace nbd::parse {
@@ -48,7 +49,8 @@ AAAEC9b9rFTeT1ras7avn0AXOil8/g0KqWHsq+P2H2LeSrI9UC4fJo7zEzMmGnIf/oaiUK
 S2Ao4+G2tMAhIWenVNa3AAAADHRlc3QtZWQyNTUxOQE=
 -----END OPENSSH PRIVATE KEY-----
 )";
-const std::string kEd25519Pub = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINUC4fJo7zEzMmGnIf/oaiUKS2Ao4+G2tMAhIWenVNa3";
+const std::string kEd25519Pub =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINUC4fJo7zEzMmGnIf/oaiUKS2Ao4+G2tMAhIWenVNa3";
 const std::string kEd25519Fingerprint = "SHA256:ZNPAIVghs6+iJ4tMGplVTSANVBj90SnqqsT7pt4/PZ8";
 
 // Throwaway test key, passphrase "secret".
@@ -156,7 +158,8 @@ util::Bytes ed25519_body() {
 }
 
 std::string armor(const util::Bytes& body) {
-    return "-----BEGIN OPENSSH PRIVATE KEY-----\n" + util::base64_encode(body) + "\n-----END OPENSSH PRIVATE KEY-----\n";
+    return "-----BEGIN OPENSSH PRIVATE KEY-----\n" + util::base64_encode(body) +
+           "\n-----END OPENSSH PRIVATE KEY-----\n";
 }
 
 // Offsets in kEd25519's body: magic(15) "none"(8) "none"(8) ""(4) N(4) pubkey(4+51) section(4+...).
@@ -252,9 +255,10 @@ TEST(PrivateKey, OpensslEd25519Pkcs8) {
     EXPECT_EQ(info.format, PrivateKeyFormat::pkcs8);
     EXPECT_EQ(info.type, "ssh-ed25519");
     EXPECT_EQ(info.public_key->fingerprint, "SHA256:oA36+qsYzkfHAlwaCgGL99lK5CddjAiir04gJTYUgNM");
-    EXPECT_EQ(messages(info), (std::vector<std::string>{
-                                  "an Ed25519 key in PKCS#8 PEM: OpenSSH before 9.6 cannot load it (invalid "
-                                  "format); `ssh-keygen -p -f FILE` rewrites it in OpenSSH format"}));
+    EXPECT_EQ(messages(info),
+              (std::vector<std::string>{
+                  "an Ed25519 key in PKCS#8 PEM: OpenSSH before 9.6 cannot load it (invalid "
+                  "format); `ssh-keygen -p -f FILE` rewrites it in OpenSSH format"}));
 }
 
 TEST(PrivateKey, ArmorMistakesOpensshRejects) {
@@ -263,21 +267,26 @@ TEST(PrivateKey, ArmorMistakesOpensshRejects) {
     auto info = parse_private_key(crlf, "k");
     EXPECT_FALSE(info.openssh_can_load);
     EXPECT_EQ(info.public_key->fingerprint, kEd25519Fingerprint);  // still readable for us
-    EXPECT_EQ(messages(info), (std::vector<std::string>{"CRLF (Windows) line endings; OpenSSH cannot load it (Load key: "
-                                                        "invalid format / error in libcrypto); convert with `dos2unix`"}));
+    EXPECT_EQ(messages(info),
+              (std::vector<std::string>{
+                  "CRLF (Windows) line endings; OpenSSH cannot load it (Load key: "
+                  "invalid format / error in libcrypto); convert with `dos2unix`"}));
 
     info = parse_private_key("\n" + kEd25519, "k");
     EXPECT_FALSE(info.openssh_can_load);
     EXPECT_EQ(info.diagnostics[0].line, 2);
     EXPECT_EQ(info.diagnostics[0].message,
-              "text before the BEGIN line; OpenSSH cannot load it (Load key: invalid format / error in libcrypto)");
+              "text before the BEGIN line; OpenSSH cannot load it (Load key: invalid format / "
+              "error in libcrypto)");
 
     info = parse_private_key(kEd25519.substr(0, kEd25519.size() - 1), "k");
     EXPECT_FALSE(info.openssh_can_load);
-    EXPECT_EQ(messages(info), (std::vector<std::string>{
-                                  "no newline after the END line (the file was probably pasted or stored without its "
-                                  "final newline); OpenSSH cannot load it (Load key: invalid format / error in "
-                                  "libcrypto)"}));
+    EXPECT_EQ(
+        messages(info),
+        (std::vector<std::string>{
+            "no newline after the END line (the file was probably pasted or stored without its "
+            "final newline); OpenSSH cannot load it (Load key: invalid format / error in "
+            "libcrypto)"}));
 
     info = parse_private_key(kEd25519.substr(0, 200), "k");
     EXPECT_FALSE(info.openssh_can_load);
@@ -301,55 +310,63 @@ TEST(PrivateKey, CorruptPrivateSections) {
     body[kSectionOffset] ^= 0xff;  // first check int
     auto info = parse_private_key(armor(body), "k");
     EXPECT_FALSE(info.openssh_can_load);
-    EXPECT_EQ(messages(info), (std::vector<std::string>{
-                                  "check bytes of the unencrypted private section differ (corrupt key); OpenSSH "
-                                  "cannot load it (incorrect passphrase supplied to decrypt private key)"}));
+    EXPECT_EQ(messages(info),
+              (std::vector<std::string>{
+                  "check bytes of the unencrypted private section differ (corrupt key); OpenSSH "
+                  "cannot load it (incorrect passphrase supplied to decrypt private key)"}));
 
     body = ed25519_body();
     body[kKeyCountOffset + 3] = 2;
     info = parse_private_key(armor(body), "k");
     EXPECT_EQ(messages(info),
-              (std::vector<std::string>{"the file holds 2 keys; OpenSSH supports exactly 1 (invalid format)"}));
+              (std::vector<std::string>{
+                  "the file holds 2 keys; OpenSSH supports exactly 1 (invalid format)"}));
     EXPECT_TRUE(info.public_key);
 
     body = ed25519_body();
     body[kSectionOffset - 5] ^= 1;  // last byte of the stored public key
     info = parse_private_key(armor(body), "k");
-    EXPECT_EQ(messages(info), (std::vector<std::string>{
-                                  "the private key does not match the public key stored beside it in the file; "
-                                  "OpenSSH cannot load it (Load key: invalid format / error in libcrypto)"}));
+    EXPECT_EQ(messages(info),
+              (std::vector<std::string>{
+                  "the private key does not match the public key stored beside it in the file; "
+                  "OpenSSH cannot load it (Load key: invalid format / error in libcrypto)"}));
 
     body = ed25519_body();
     body.back() ^= 0x10;
     info = parse_private_key(armor(body), "k");
-    EXPECT_EQ(messages(info), (std::vector<std::string>{"bad padding after the private section; OpenSSH cannot load "
-                                                        "it (Load key: invalid format / error in libcrypto)"}));
+    EXPECT_EQ(messages(info), (std::vector<std::string>{
+                                  "bad padding after the private section; OpenSSH cannot load "
+                                  "it (Load key: invalid format / error in libcrypto)"}));
 
     body = ed25519_body();
     std::copy_n("nope", 4, body.begin() + 15 + 4);
     info = parse_private_key(armor(body), "k");
     EXPECT_TRUE(info.encrypted);
-    EXPECT_EQ(messages(info), (std::vector<std::string>{
-                                  "unknown cipher 'nope'; OpenSSH cannot load it (key encrypted using unsupported "
-                                  "cipher)"}));
+    EXPECT_EQ(messages(info),
+              (std::vector<std::string>{
+                  "unknown cipher 'nope'; OpenSSH cannot load it (key encrypted using unsupported "
+                  "cipher)"}));
 
     body = ed25519_body();
     body[0] = 'x';
     info = parse_private_key(armor(body), "k");
-    EXPECT_EQ(messages(info), (std::vector<std::string>{"the body does not start with 'openssh-key-v1'; OpenSSH "
-                                                        "cannot load it (Load key: invalid format / error in "
-                                                        "libcrypto)"}));
+    EXPECT_EQ(messages(info),
+              (std::vector<std::string>{"the body does not start with 'openssh-key-v1'; OpenSSH "
+                                        "cannot load it (Load key: invalid format / error in "
+                                        "libcrypto)"}));
 }
 
 TEST(PrivateKey, PublicKeyGivenAsIdentity) {
-    const auto info = parse_private_key(kEd25519Pub + " test-ed25519\n", "/root/.ssh/id_ed25519.pub");
+    const auto info =
+        parse_private_key(kEd25519Pub + " test-ed25519\n", "/root/.ssh/id_ed25519.pub");
     EXPECT_EQ(info.format, PrivateKeyFormat::public_key);
     EXPECT_EQ(info.type, "ssh-ed25519");
     EXPECT_EQ(info.public_key->fingerprint, kEd25519Fingerprint);
     EXPECT_FALSE(info.openssh_can_load);
-    EXPECT_EQ(messages(info), (std::vector<std::string>{
-                                  "this is a public key, not a private key: ssh can only use it through an agent "
-                                  "that holds the private key (was the .pub file given as the identity?)"}));
+    EXPECT_EQ(messages(info),
+              (std::vector<std::string>{
+                  "this is a public key, not a private key: ssh can only use it through an agent "
+                  "that holds the private key (was the .pub file given as the identity?)"}));
 }
 
 TEST(PrivateKey, Rfc4716PublicKey) {
@@ -392,10 +409,12 @@ TEST(PrivateKey, PuttyKeys) {
     EXPECT_EQ(info.public_key->fingerprint, kEd25519Fingerprint);
     EXPECT_FALSE(info.openssh_can_load);
     EXPECT_EQ(messages(info).back(),
-              "PuTTY private key (.ppk): OpenSSH cannot load it (Load key: invalid format / error in libcrypto); "
+              "PuTTY private key (.ppk): OpenSSH cannot load it (Load key: invalid format / error "
+              "in libcrypto); "
               "convert it with `puttygen FILE -O private-openssh -o OUT`");
 
-    const auto v2 = parse_private_key("PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\nPublic-Lines: 9\n", "k");
+    const auto v2 = parse_private_key(
+        "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\nPublic-Lines: 9\n", "k");
     EXPECT_FALSE(v2.encrypted);
     EXPECT_EQ(v2.type, "ssh-rsa");
     EXPECT_EQ(messages(v2).front(), "bad Public-Lines count");
@@ -421,8 +440,9 @@ bbXRkkAC9wA=
     if (info.public_key) {  // only if this build of OpenSSL still loads 768-bit keys
         EXPECT_EQ(info.bits, 768u);
         EXPECT_FALSE(info.openssh_can_load);
-        EXPECT_EQ(messages(info).back(),
-                  "RSA key of 768 bits is below OpenSSH's minimum of 1024 bits (Invalid key length)");
+        EXPECT_EQ(
+            messages(info).back(),
+            "RSA key of 768 bits is below OpenSSH's minimum of 1024 bits (Invalid key length)");
     }
 }
 
@@ -432,18 +452,22 @@ TEST(PrivateKey, GarbageEmptyAndOtherPem) {
     EXPECT_EQ(messages(info), (std::vector<std::string>{"the key file is empty"}));
     info = parse_private_key("hello world\n", "k");
     EXPECT_EQ(info.format, PrivateKeyFormat::unknown);
-    EXPECT_EQ(messages(info), (std::vector<std::string>{"not a private key file: OpenSSH cannot load it (Load key: "
-                                                        "invalid format / error in libcrypto)"}));
+    EXPECT_EQ(messages(info),
+              (std::vector<std::string>{"not a private key file: OpenSSH cannot load it (Load key: "
+                                        "invalid format / error in libcrypto)"}));
     info = parse_private_key("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", "k");
     EXPECT_EQ(info.diagnostics[0].line, 1);
     EXPECT_EQ(info.diagnostics[0].message,
-              "PEM block 'CERTIFICATE' is not a private key; OpenSSH cannot load it (Load key: invalid format / error "
+              "PEM block 'CERTIFICATE' is not a private key; OpenSSH cannot load it (Load key: "
+              "invalid format / error "
               "in libcrypto)");
-    info = parse_private_key("-----BEGIN RSA PRIVATE KEY-----\nnot base64 !!\n-----END RSA PRIVATE KEY-----\n", "k");
+    info = parse_private_key(
+        "-----BEGIN RSA PRIVATE KEY-----\nnot base64 !!\n-----END RSA PRIVATE KEY-----\n", "k");
     EXPECT_EQ(info.format, PrivateKeyFormat::pem);
     EXPECT_FALSE(info.openssh_can_load);
     EXPECT_EQ(info.diagnostics[0].message,
-              "the RSA PRIVATE KEY block cannot be decoded; OpenSSH cannot load it (Load key: invalid format / error "
+              "the RSA PRIVATE KEY block cannot be decoded; OpenSSH cannot load it (Load key: "
+              "invalid format / error "
               "in libcrypto)");
     info = parse_private_key("---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nxx\n", "k");
     EXPECT_EQ(info.format, PrivateKeyFormat::sshcom);
@@ -467,7 +491,8 @@ TEST(PrivateKey, NeverHoldsPrivateMaterial) {
     const std::string secret(body.begin() + kSectionOffset + 8 + 4 + 11 + 4 + 32 + 4,
                              body.begin() + kSectionOffset + 8 + 4 + 11 + 4 + 32 + 4 + 16);
     const auto info = parse_private_key(kEd25519, "k");
-    for (const auto* s : {&info.comment, &info.type, &info.cipher, &info.kdf, &info.public_key->comment})
+    for (const auto* s :
+         {&info.comment, &info.type, &info.cipher, &info.kdf, &info.public_key->comment})
         EXPECT_EQ(s->find(secret), std::string::npos);
     EXPECT_EQ(util::to_string(info.public_key->blob).find(secret), std::string::npos);
 }

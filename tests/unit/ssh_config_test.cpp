@@ -34,6 +34,11 @@
 //     controlpath /root/.ssh/cm-system-user@builder.internal:22, stricthostkeychecking false,
 //     userknownhostsfile /dev/null, connecttimeout 90, proxycommand nc %h %p (the system
 //     ProxyJump is ignored), identityfile ~/.ssh/nix_builder twice (user and system).
+//   * Include inside a block: `Host elsewhere` + `Include inc2` (inc2: `User from-inactive`,
+//     `Host *`, `Port 3`) -> `ssh -G builder`: user root, port 22 (an included file under a block
+//     that does not apply contributes nothing, not even through its own `Host *`);
+//     `Host builder` + `Include inc1` (inc1: `Host other`, `Port 1`) + `User still-builder` ->
+//     user still-builder, port 22 (the included file cannot end the including block).
 //   * c1 (defaults): identityfile ~/.ssh/id_rsa, id_ecdsa, id_ecdsa_sk, id_ed25519,
 //     id_ed25519_sk, id_xmss, id_dsa; userknownhostsfile /root/.ssh/known_hosts
 //     /root/.ssh/known_hosts2; globalknownhostsfile /etc/ssh/ssh_known_hosts
@@ -99,7 +104,9 @@ SshTarget target(const std::string& host) {
     return t;
 }
 
-SshClientOptions eval(const SshConfig& c, const SshTarget& t) { return evaluate_ssh_config({&c}, t); }
+SshClientOptions eval(const SshConfig& c, const SshTarget& t) {
+    return evaluate_ssh_config({&c}, t);
+}
 
 std::vector<std::string> messages(const std::vector<Diagnostic>& ds) {
     std::vector<std::string> out;
@@ -147,7 +154,8 @@ TEST(SshLexer, KeywordIsCaseInsensitiveAndKeptAsWritten) {
 }
 
 TEST(SshLexer, CommentsAndBlankLinesProduceNothingButCountLines) {
-    const auto r = lex_ssh_config("# comment\n\n   \n\t# indented comment\nUser a # trailing\n", "f");
+    const auto r =
+        lex_ssh_config("# comment\n\n   \n\t# indented comment\nUser a # trailing\n", "f");
     ASSERT_EQ(r.directives.size(), 1u);
     EXPECT_EQ(r.directives[0].line, 5);
     EXPECT_EQ(r.directives[0].args, (std::vector<std::string>{"a"}));
@@ -160,7 +168,8 @@ TEST(SshLexer, HashInsideAnArgumentIsNotAComment) {
 }
 
 TEST(SshLexer, QuotesAndEscapes) {
-    const auto r = lex_ssh_config(R"(IdentityFile "/keys/with space" 'single q' a\ b "x\"y" c\d)", "f");
+    const auto r =
+        lex_ssh_config(R"(IdentityFile "/keys/with space" 'single q' a\ b "x\"y" c\d)", "f");
     ASSERT_EQ(r.directives.size(), 1u);
     EXPECT_EQ(r.directives[0].args,
               (std::vector<std::string>{"/keys/with space", "single q", "a b", "x\"y", "c\\d"}));
@@ -176,8 +185,9 @@ TEST(SshLexer, UnterminatedQuoteIsADiagnostic) {
 
 TEST(SshLexer, KeywordWithoutArgument) {
     const auto r = lex_ssh_config("Host\nUser   \n", "cfg");
-    EXPECT_EQ(messages(r.diagnostics), (std::vector<std::string>{"cfg:1: no argument after keyword \"Host\"",
-                                                                 "cfg:2: no argument after keyword \"User\""}));
+    EXPECT_EQ(messages(r.diagnostics),
+              (std::vector<std::string>{"cfg:1: no argument after keyword \"Host\"",
+                                        "cfg:2: no argument after keyword \"User\""}));
     EXPECT_TRUE(r.directives.empty());
 }
 
@@ -195,8 +205,10 @@ TEST(SshLexer, NulByteEndsTheLine) {
 }
 
 TEST(SshLexer, StrdelimSplitsOnEqualsAndQuotes) {
-    EXPECT_EQ(ssh_strdelim_split("user=alice host \"a b\""), (std::vector<std::string>{"user", "alice", "host", "a b"}));
-    EXPECT_EQ(ssh_strdelim_split("exec \"test -f /x\"  all"), (std::vector<std::string>{"exec", "test -f /x", "all"}));
+    EXPECT_EQ(ssh_strdelim_split("user=alice host \"a b\""),
+              (std::vector<std::string>{"user", "alice", "host", "a b"}));
+    EXPECT_EQ(ssh_strdelim_split("exec \"test -f /x\"  all"),
+              (std::vector<std::string>{"exec", "test -f /x", "all"}));
     EXPECT_TRUE(ssh_strdelim_split("").empty());
 }
 
@@ -265,33 +277,39 @@ TEST(SshPatterns, PortsAndTimes) {
 
 TEST(SshConfigParse, ErrorsAsSshReportsThem) {
     // err.conf, verified with `ssh -G -F err.conf a` (see the top of this file).
-    const auto c = parse_ssh_config("Host a\n  IdentityFle x\n  User \"unterminated\nMatch host a all\n  Port 0\n"
-                                    "Host \"\"\nMatch foo bar\n",
-                                    "err.conf", {}, "/root/.ssh");
+    const auto c = parse_ssh_config(
+        "Host a\n  IdentityFle x\n  User \"unterminated\nMatch host a all\n  Port 0\n"
+        "Host \"\"\nMatch foo bar\n",
+        "err.conf", {}, "/root/.ssh");
     EXPECT_EQ(messages(c.diagnostics),
-              (std::vector<std::string>{"err.conf:3: invalid quotes",
-                                        "err.conf:2: Bad configuration option: identityfle (did you mean identityfile?)",
-                                        "err.conf:5: Bad port '0'.", "err.conf:6: keyword host empty argument",
-                                        "err.conf:7: Bad Match condition: Unsupported Match attribute foo"}));
+              (std::vector<std::string>{
+                  "err.conf:3: invalid quotes",
+                  "err.conf:2: Bad configuration option: identityfle (did you mean identityfile?)",
+                  "err.conf:5: Bad port '0'.", "err.conf:6: keyword host empty argument",
+                  "err.conf:7: Bad Match condition: Unsupported Match attribute foo"}));
 }
 
 TEST(SshConfigParse, UnknownKeywordIsKeptAsAnUnknownItem) {
     const auto c = parse_user("Frobnicate yes\n");
     ASSERT_EQ(c.items.size(), 1u);
     EXPECT_FALSE(c.items[0].known);
-    EXPECT_EQ(messages(c.diagnostics),
-              (std::vector<std::string>{"/root/.ssh/config:1: Bad configuration option: frobnicate"}));
+    EXPECT_EQ(
+        messages(c.diagnostics),
+        (std::vector<std::string>{"/root/.ssh/config:1: Bad configuration option: frobnicate"}));
 }
 
 TEST(SshConfigParse, NewerKeywordsSayWhichVersionKnowsThem) {
     const auto c = parse_user("Tag x\n");
-    EXPECT_EQ(messages(c.diagnostics), (std::vector<std::string>{
-                                           "/root/.ssh/config:1: Bad configuration option: tag (known to OpenSSH 9.4 and later)"}));
+    EXPECT_EQ(messages(c.diagnostics),
+              (std::vector<std::string>{"/root/.ssh/config:1: Bad configuration option: tag (known "
+                                        "to OpenSSH 9.4 and later)"}));
 }
 
 TEST(SshConfigParse, IgnoreUnknownSilencesMatchingKeywords) {
-    const auto c = parse_user("IgnoreUnknown UseKeychain,AddKeys*\nUseKeychain yes\nAddKeysFoo x\nOther y\n");
-    EXPECT_EQ(messages(c.diagnostics), (std::vector<std::string>{"/root/.ssh/config:4: Bad configuration option: other"}));
+    const auto c =
+        parse_user("IgnoreUnknown UseKeychain,AddKeys*\nUseKeychain yes\nAddKeysFoo x\nOther y\n");
+    EXPECT_EQ(messages(c.diagnostics),
+              (std::vector<std::string>{"/root/.ssh/config:4: Bad configuration option: other"}));
 }
 
 TEST(SshConfigParse, DebianKeywordsAndDeprecatedOnesAreNotErrors) {
@@ -299,37 +317,44 @@ TEST(SshConfigParse, DebianKeywordsAndDeprecatedOnesAreNotErrors) {
     EXPECT_TRUE(c.diagnostics.empty());
     const auto u = parse_user("KerberosAuthentication no\n");
     EXPECT_TRUE(u.diagnostics.empty());
-    EXPECT_EQ(messages(u.notes), (std::vector<std::string>{
-                                     "/root/.ssh/config:1: Unsupported option \"kerberosauthentication\" (ssh prints "
-                                     "this every time)"}));
+    EXPECT_EQ(messages(u.notes),
+              (std::vector<std::string>{
+                  "/root/.ssh/config:1: Unsupported option \"kerberosauthentication\" (ssh prints "
+                  "this every time)"}));
 }
 
 TEST(SshConfigParse, ValueChecks) {
     const auto c = parse_user(
-        "StrictHostKeyChecking maybe\nBatchMode 1\nConnectTimeout soon\nControlMaster sometimes\nPort 22 23\n"
+        "StrictHostKeyChecking maybe\nBatchMode 1\nConnectTimeout soon\nControlMaster "
+        "sometimes\nPort 22 23\n"
         "UserKnownHostsFile none /x\nPort http\nProxyJump a,,b\nUser a b\nIdentitiesOnly TRUE\n");
-    EXPECT_EQ(messages(c.diagnostics),
-              (std::vector<std::string>{"/root/.ssh/config:1: unsupported option \"maybe\".",
-                                        "/root/.ssh/config:2: unsupported option \"1\".",
-                                        "/root/.ssh/config:3: invalid time value.",
-                                        "/root/.ssh/config:4: unsupported option \"sometimes\".",
-                                        "/root/.ssh/config:5: keyword port extra arguments at end of line",
-                                        "/root/.ssh/config:6: keyword userknownhostsfile \"none\" argument must appear alone.",
-                                        "/root/.ssh/config:7: Bad port 'http'.",
-                                        "/root/.ssh/config:8: Invalid ProxyJump \"a,,b\"",
-                                        "/root/.ssh/config:9: keyword user extra arguments at end of line"}));
+    EXPECT_EQ(
+        messages(c.diagnostics),
+        (std::vector<std::string>{
+            "/root/.ssh/config:1: unsupported option \"maybe\".",
+            "/root/.ssh/config:2: unsupported option \"1\".",
+            "/root/.ssh/config:3: invalid time value.",
+            "/root/.ssh/config:4: unsupported option \"sometimes\".",
+            "/root/.ssh/config:5: keyword port extra arguments at end of line",
+            "/root/.ssh/config:6: keyword userknownhostsfile \"none\" argument must appear alone.",
+            "/root/.ssh/config:7: Bad port 'http'.",
+            "/root/.ssh/config:8: Invalid ProxyJump \"a,,b\"",
+            "/root/.ssh/config:9: keyword user extra arguments at end of line"}));
 }
 
 TEST(SshConfigParse, MatchConditions) {
     const auto c = parse_user(
-        "Match\nMatch all host x\nMatch host\nMatch !host a !user b\nMatch user=nix\nMatch tagged x\nMatch host a all\n"
+        "Match\nMatch all host x\nMatch host\nMatch !host a !user b\nMatch user=nix\nMatch tagged "
+        "x\nMatch host a all\n"
         "Match exec \"test -f /x\" final\n");
     EXPECT_EQ(messages(c.diagnostics),
               (std::vector<std::string>{
                   "/root/.ssh/config:1: no argument after keyword \"Match\"",
-                  "/root/.ssh/config:2: Bad Match condition: 'all' cannot be combined with other Match attributes",
+                  "/root/.ssh/config:2: Bad Match condition: 'all' cannot be combined with other "
+                  "Match attributes",
                   "/root/.ssh/config:3: Bad Match condition: Missing Match criteria for host",
-                  "/root/.ssh/config:6: Bad Match condition: Unsupported Match attribute tagged (known to OpenSSH 9.4 "
+                  "/root/.ssh/config:6: Bad Match condition: Unsupported Match attribute tagged "
+                  "(known to OpenSSH 9.4 "
                   "and later)"}));
     ASSERT_EQ(c.items.size(), 7u);
     const auto& neg = c.items[2].criteria;
@@ -362,7 +387,8 @@ TEST(SshConfigInclude, RelativeGlobUnderDotSshReadInPlace) {
     const auto c = parse_user("Include conf.d/*.conf\nHost builder\n  User main\n", &fs);
     EXPECT_TRUE(c.diagnostics.empty());
     EXPECT_EQ(fs.globbed, (std::vector<std::string>{"/root/.ssh/conf.d/*.conf"}));
-    EXPECT_EQ(c.included_files, (std::vector<std::string>{"/root/.ssh/conf.d/10-a.conf", "/root/.ssh/conf.d/20-b.conf"}));
+    EXPECT_EQ(c.included_files, (std::vector<std::string>{"/root/.ssh/conf.d/10-a.conf",
+                                                          "/root/.ssh/conf.d/20-b.conf"}));
     const auto o = eval(c, target("builder"));
     EXPECT_EQ(o.user.value, "from10");
     EXPECT_EQ(o.user.origin.describe(), "/root/.ssh/conf.d/10-a.conf:2");
@@ -374,10 +400,12 @@ TEST(SshConfigInclude, AbsoluteGlobAsVerified) {
     MemFs fs;
     fs.files["/inc/conf.d/10-a.conf"] = "Host builder\n  User from10\n  IdentityFile /keys/10\n";
     fs.files["/inc/conf.d/20-b.conf"] =
-        "Host builder\n  User from20\n  Port 2020\n  IdentityFile /keys/20\nMatch all\n  HostKeyAlias inc-alias\n";
+        "Host builder\n  User from20\n  Port 2020\n  IdentityFile /keys/20\nMatch all\n  "
+        "HostKeyAlias inc-alias\n";
     fs.files["/inc/conf.d/30-c.txt"] = "User ignored-not-conf\n";
-    const auto c = parse_ssh_config("Include /inc/conf.d/*.conf\nHost builder\n  User main\n  IdentityFile /keys/main\n",
-                                    "/inc/main.conf", fs.source(), "/root/.ssh");
+    const auto c = parse_ssh_config(
+        "Include /inc/conf.d/*.conf\nHost builder\n  User main\n  IdentityFile /keys/main\n",
+        "/inc/main.conf", fs.source(), "/root/.ssh");
     const auto b = eval(c, target("builder"));
     EXPECT_EQ(b.user.value, "from10");
     EXPECT_EQ(b.port.value, "2020");
@@ -394,11 +422,13 @@ TEST(SshConfigInclude, TildeInUserConfigAndRejectedInSystemConfig) {
     fs.files["/root/extra.conf"] = "User tilde\n";
     const auto user = parse_user("Include ~/extra.conf\n", &fs);
     EXPECT_EQ(eval(user, target("h")).user.value, "tilde");
-    const auto system = parse_ssh_config("Include ~/extra.conf\n", "/etc/ssh/ssh_config", fs.source(), "/etc/ssh");
+    const auto system =
+        parse_ssh_config("Include ~/extra.conf\n", "/etc/ssh/ssh_config", fs.source(), "/etc/ssh");
     EXPECT_EQ(messages(system.diagnostics),
               (std::vector<std::string>{"/etc/ssh/ssh_config:1: bad include path ~/extra.conf."}));
     fs.globbed.clear();
-    parse_ssh_config("Include ssh_config.d/*.conf\n", "/etc/ssh/ssh_config", fs.source(), "/etc/ssh");
+    parse_ssh_config("Include ssh_config.d/*.conf\n", "/etc/ssh/ssh_config", fs.source(),
+                     "/etc/ssh");
     EXPECT_EQ(fs.globbed, (std::vector<std::string>{"/etc/ssh/ssh_config.d/*.conf"}));
 }
 
@@ -407,8 +437,9 @@ TEST(SshConfigInclude, NoMatchIsSilentUnreadableIsAnError) {
     fs.files["/root/.ssh/locked"] = "<unreadable>";
     const auto c = parse_user("Include nothing/*\nInclude locked\n", &fs);
     EXPECT_EQ(messages(c.diagnostics),
-              (std::vector<std::string>{"/root/.ssh/config:2: Can't open user config file /root/.ssh/locked: "
-                                        "Permission denied"}));
+              (std::vector<std::string>{
+                  "/root/.ssh/config:2: Can't open user config file /root/.ssh/locked: "
+                  "Permission denied"}));
 }
 
 TEST(SshConfigInclude, IncludedFilesCannotChangeTheIncludingBlock) {
@@ -433,8 +464,9 @@ TEST(SshConfigInclude, CyclesAndDepthAreBounded) {
     fs.files["/root/.ssh/b"] = "Include a\nUser in-b\n";
     const auto c = parse_user("Include a\n", &fs);
     ASSERT_EQ(c.diagnostics.size(), 1u);
-    EXPECT_EQ(format_diagnostic(c.diagnostics[0]),
-              "/root/.ssh/b:1: Too many recursive configuration includes (/root/.ssh/a includes itself)");
+    EXPECT_EQ(
+        format_diagnostic(c.diagnostics[0]),
+        "/root/.ssh/b:1: Too many recursive configuration includes (/root/.ssh/a includes itself)");
     EXPECT_EQ(eval(c, target("h")).user.value, "in-b");
 
     MemFs deep;
@@ -442,8 +474,9 @@ TEST(SshConfigInclude, CyclesAndDepthAreBounded) {
         deep.files["/root/.ssh/d" + std::to_string(i)] = "Include d" + std::to_string(i + 1) + "\n";
     const auto d = parse_user("Include d0\n", &deep);
     ASSERT_EQ(d.diagnostics.size(), 1u);
-    EXPECT_EQ(format_diagnostic(d.diagnostics[0]),
-              "/root/.ssh/d15:1: Too many recursive configuration includes (including /root/.ssh/d16)");
+    EXPECT_EQ(
+        format_diagnostic(d.diagnostics[0]),
+        "/root/.ssh/d15:1: Too many recursive configuration includes (including /root/.ssh/d16)");
 }
 
 TEST(SshConfigInclude, FanOutIsBounded) {
@@ -475,8 +508,9 @@ TEST(SshConfigEvaluate, Defaults) {
     EXPECT_EQ(o.user.value, "root");
     EXPECT_EQ(o.port.value, "22");
     EXPECT_EQ(identities_as_written(o),
-              (std::vector<std::string>{"~/.ssh/id_rsa", "~/.ssh/id_ecdsa", "~/.ssh/id_ecdsa_sk", "~/.ssh/id_ed25519",
-                                        "~/.ssh/id_ed25519_sk", "~/.ssh/id_xmss", "~/.ssh/id_dsa"}));
+              (std::vector<std::string>{"~/.ssh/id_rsa", "~/.ssh/id_ecdsa", "~/.ssh/id_ecdsa_sk",
+                                        "~/.ssh/id_ed25519", "~/.ssh/id_ed25519_sk",
+                                        "~/.ssh/id_xmss", "~/.ssh/id_dsa"}));
     EXPECT_EQ(o.identity_files[0].path, "/root/.ssh/id_rsa");
     EXPECT_TRUE(o.identity_files[0].is_default);
     EXPECT_EQ(o.user_known_hosts_files.values,
@@ -514,7 +548,8 @@ TEST(SshConfigEvaluate, HostPatternsAreCaseSensitive) {
 TEST(SshConfigEvaluate, MatchHostSeesHostNameSoFarOriginalHostTheGivenName) {
     // hn.conf, verified with `ssh -G -F hn.conf b1`.
     const auto c = parse_user(
-        "Host b1\n  HostName REAL.Example.%h\nMatch host real.example.b1\n  User matched\nMatch originalhost B1\n"
+        "Host b1\n  HostName REAL.Example.%h\nMatch host real.example.b1\n  User matched\nMatch "
+        "originalhost B1\n"
         "  Port 2222\n");
     const auto o = eval(c, target("b1"));
     EXPECT_EQ(o.hostname.value, "real.example.b1");
@@ -526,10 +561,13 @@ TEST(SshConfigEvaluate, MatchHostSeesHostNameSoFarOriginalHostTheGivenName) {
 TEST(SshConfigEvaluate, FirstValueWinsNegationAndIdentityAccumulation) {
     // fvw.conf, verified with ssh -G (see the top of this file).
     const std::string fvw =
-        "# first value wins\nHost builder\n  User first\n  Port 2201\n  IdentityFile ~/.ssh/id_builder_%r_%h\n"
+        "# first value wins\nHost builder\n  User first\n  Port 2201\n  IdentityFile "
+        "~/.ssh/id_builder_%r_%h\n"
         "Host build*\n  User second\n  Port 2202\n  IdentityFile %d/.ssh/second_%u\n"
-        "  IdentityFile ~/.ssh/id_builder_%r_%h\nHost * !builder\n  User negated\nHost *\n  User=star\n"
-        "  StrictHostKeyChecking=accept-new\n  IdentitiesOnly yes\n  IdentityFile \"/keys/with space\"\n";
+        "  IdentityFile ~/.ssh/id_builder_%r_%h\nHost * !builder\n  User negated\nHost *\n  "
+        "User=star\n"
+        "  StrictHostKeyChecking=accept-new\n  IdentitiesOnly yes\n  IdentityFile \"/keys/with "
+        "space\"\n";
     const auto c = parse_ssh_config(fvw, "fvw.conf", {}, "/root/.ssh");
     ASSERT_TRUE(c.diagnostics.empty());
 
@@ -538,9 +576,11 @@ TEST(SshConfigEvaluate, FirstValueWinsNegationAndIdentityAccumulation) {
     EXPECT_EQ(b.user.origin.describe(), "fvw.conf:3");
     EXPECT_EQ(b.port.value, "2201");
     EXPECT_EQ(identities_as_written(b),
-              (std::vector<std::string>{"~/.ssh/id_builder_%r_%h", "%d/.ssh/second_%u", "/keys/with space"}));
-    EXPECT_EQ(identity_paths(b), (std::vector<std::string>{"/root/.ssh/id_builder_first_builder",
-                                                           "/root/.ssh/second_root", "/keys/with space"}));
+              (std::vector<std::string>{"~/.ssh/id_builder_%r_%h", "%d/.ssh/second_%u",
+                                        "/keys/with space"}));
+    EXPECT_EQ(identity_paths(b),
+              (std::vector<std::string>{"/root/.ssh/id_builder_first_builder",
+                                        "/root/.ssh/second_root", "/keys/with space"}));
     EXPECT_EQ(b.identity_files[1].origin.describe(), "fvw.conf:9");
     EXPECT_EQ(b.identities_only.value, "yes");
     EXPECT_EQ(b.strict_host_key_checking.value, "accept-new");
@@ -554,7 +594,8 @@ TEST(SshConfigEvaluate, FirstValueWinsNegationAndIdentityAccumulation) {
     EXPECT_EQ(b2.user.value, "second");
     EXPECT_EQ(b2.port.value, "2202");
     EXPECT_EQ(identities_as_written(b2),
-              (std::vector<std::string>{"%d/.ssh/second_%u", "~/.ssh/id_builder_%r_%h", "/keys/with space"}));
+              (std::vector<std::string>{"%d/.ssh/second_%u", "~/.ssh/id_builder_%r_%h",
+                                        "/keys/with space"}));
 
     const auto other = eval(c, target("other"));
     EXPECT_EQ(other.user.value, "negated");
@@ -576,7 +617,8 @@ TEST(SshConfigEvaluate, MatchCriteriaAndFinalPass) {
     // match.conf, verified with ssh -G for `-l nix b1`, `-l alice b1`, `b1`, `-l nix other`.
     const std::string text =
         "Host b1\n  HostName 10.0.0.5\nMatch host 10.0.0.* user nix\n  Port 2001\n"
-        "Match !host 10.0.0.5 originalhost b1\n  Port 2002\nMatch originalhost b1 !user nix\n  Port 2003\n"
+        "Match !host 10.0.0.5 originalhost b1\n  Port 2002\nMatch originalhost b1 !user nix\n  "
+        "Port 2003\n"
         "Match localuser root exec \"exit 1\"\n  IdentityFile /keys/exec-failed\n"
         "Match localuser root !exec \"exit 1\"\n  IdentityFile /keys/not-exec\n"
         "Match final host 10.0.0.5\n  HostKeyAlias final-alias\nMatch canonical\n  BatchMode yes\n"
@@ -593,7 +635,8 @@ TEST(SshConfigEvaluate, MatchCriteriaAndFinalPass) {
     EXPECT_TRUE(n.final_pass);
     ASSERT_EQ(n.notes.size(), 2u);  // the two exec criteria, each noted once
     EXPECT_EQ(format_diagnostic(n.notes[0]),
-              "match.conf:9: Match exec \"exit 1\" was not run (the doctor runs no commands); taken as not matching");
+              "match.conf:9: Match exec \"exit 1\" was not run (the doctor runs no commands); "
+              "taken as not matching");
 
     SshTarget alice = target("b1");
     alice.user = "alice";
@@ -618,11 +661,13 @@ TEST(SshConfigEvaluate, NoFinalPassWithoutMatchFinal) {
 TEST(SshConfigEvaluate, TwoFilesFirstValueWins) {
     // The user + system configuration verified with ssh -G builder / ssh -G other.
     const auto user = parse_user(
-        "Host builder\n  HostName builder.internal\n  IdentityFile ~/.ssh/nix_builder\n  ProxyCommand nc %h %p\n"
+        "Host builder\n  HostName builder.internal\n  IdentityFile ~/.ssh/nix_builder\n  "
+        "ProxyCommand nc %h %p\n"
         "Host *\n  ConnectTimeout 1m30s\n  ControlMaster auto\n  ControlPath ~/.ssh/cm-%r@%h:%p\n");
     const auto system = parse_ssh_config(
         "Host *\n  User system-user\n  IdentityFile ~/.ssh/nix_builder\n  ProxyJump jump.example\n"
-        "  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  BatchMode yes\n  ConnectTimeout 5\n",
+        "  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  BatchMode yes\n  "
+        "ConnectTimeout 5\n",
         "/etc/ssh/ssh_config", {}, "/etc/ssh");
     const auto o = evaluate_ssh_config({&user, &system}, target("builder"));
     EXPECT_EQ(o.user.value, "system-user");
@@ -639,7 +684,8 @@ TEST(SshConfigEvaluate, TwoFilesFirstValueWins) {
     EXPECT_EQ(o.proxy_command.value, "nc %h %p");
     EXPECT_FALSE(o.proxy_jump.set);
     // Same path from the user and the system file: ssh keeps both.
-    EXPECT_EQ(identities_as_written(o), (std::vector<std::string>{"~/.ssh/nix_builder", "~/.ssh/nix_builder"}));
+    EXPECT_EQ(identities_as_written(o),
+              (std::vector<std::string>{"~/.ssh/nix_builder", "~/.ssh/nix_builder"}));
 
     const auto other = evaluate_ssh_config({&user, &system}, target("other"));
     EXPECT_EQ(other.proxy_jump.value, "jump.example");
@@ -650,8 +696,8 @@ TEST(SshConfigEvaluate, TwoFilesFirstValueWins) {
 
 TEST(SshConfigEvaluate, AliasOnlyInOneConfig) {
     // The shape of sshconfig.alias-only-for-user: the user's config knows `builder`, root's not.
-    const auto alice = parse_ssh_config("Host builder\n  HostName 10.0.0.5\n", "/home/alice/.ssh/config", {},
-                                        "/home/alice/.ssh");
+    const auto alice = parse_ssh_config("Host builder\n  HostName 10.0.0.5\n",
+                                        "/home/alice/.ssh/config", {}, "/home/alice/.ssh");
     const auto root = parse_user("Host *\n  ServerAliveInterval 10\n");
     EXPECT_TRUE(eval(alice, target("builder")).host_matched_specific_pattern);
     const auto r = eval(root, target("builder"));
@@ -666,16 +712,18 @@ TEST(SshConfigEvaluate, CommandLineIdentityComesFirstAndReplacesDefaults) {
     SshTarget t = target("builder");
     t.identity_files = {"/etc/nix/builder_ed25519"};
     const auto o = eval(parse_user("IdentityFile ~/.ssh/other\n"), t);
-    EXPECT_EQ(identity_paths(o), (std::vector<std::string>{"/etc/nix/builder_ed25519", "/root/.ssh/other"}));
+    EXPECT_EQ(identity_paths(o),
+              (std::vector<std::string>{"/etc/nix/builder_ed25519", "/root/.ssh/other"}));
     EXPECT_EQ(o.identity_files[0].origin.describe(), "command line");
     const auto d = eval(parse_user(""), t);
     EXPECT_EQ(d.identity_files.size(), 1u);
 }
 
 TEST(SshConfigEvaluate, Normalisation) {
-    const auto o = eval(parse_user("StrictHostKeyChecking off\nCheckHostIP TRUE\nControlMaster autoask\n"
-                                   "HostKeyAlias MyAlias\nConnectTimeout none\nCanonicalizeHostname no\n"),
-                        target("h"));
+    const auto o =
+        eval(parse_user("StrictHostKeyChecking off\nCheckHostIP TRUE\nControlMaster autoask\n"
+                        "HostKeyAlias MyAlias\nConnectTimeout none\nCanonicalizeHostname no\n"),
+             target("h"));
     EXPECT_EQ(o.strict_host_key_checking.value, "no");
     EXPECT_EQ(o.strict_host_key_checking.as_written, "off");
     EXPECT_EQ(o.check_host_ip.value, "yes");
@@ -687,7 +735,8 @@ TEST(SshConfigEvaluate, Normalisation) {
 
 TEST(SshConfigEvaluate, ExpansionOfUnknownTokensIsFlagged) {
     SshTarget t = target("b");
-    const auto o = eval(parse_user("IdentityFile ~/.ssh/%l_key\nIdentityFile ${HOME}/k\nIdentityFile ~bob/k\n"), t);
+    const auto o = eval(
+        parse_user("IdentityFile ~/.ssh/%l_key\nIdentityFile ${HOME}/k\nIdentityFile ~bob/k\n"), t);
     ASSERT_EQ(o.identity_files.size(), 3u);
     EXPECT_EQ(o.identity_files[0].path, "/root/.ssh/%l_key");
     EXPECT_FALSE(o.identity_files[0].fully_expanded);
@@ -695,15 +744,19 @@ TEST(SshConfigEvaluate, ExpansionOfUnknownTokensIsFlagged) {
     EXPECT_FALSE(o.identity_files[2].fully_expanded);
     t.local_hostname = "client.example";
     t.local_uid = 0;
-    const auto e = eval(parse_user("IdentityFile ~/.ssh/%L_%i_%%_%n_%k_%p\nControlPath /tmp/%C\n"), t);
+    const auto e =
+        eval(parse_user("IdentityFile ~/.ssh/%L_%i_%%_%n_%k_%p\nControlPath /tmp/%C\n"), t);
     EXPECT_EQ(e.identity_files[0].path, "/root/.ssh/client_0_%_b_b_22");
     EXPECT_TRUE(e.identity_files[0].fully_expanded);
     EXPECT_EQ(e.control_path.value.size(), 5u + 40u);  // hex SHA1
 }
 
 TEST(SshConfigEvaluate, UserKnownHostsFileIsExpanded) {
-    const auto o = eval(parse_user("UserKnownHostsFile ~/.ssh/kh_%h %d/kh2\nGlobalKnownHostsFile ~/g\n"), target("B"));
-    EXPECT_EQ(o.user_known_hosts_files.values, (std::vector<std::string>{"/root/.ssh/kh_b", "/root/kh2"}));
+    const auto o =
+        eval(parse_user("UserKnownHostsFile ~/.ssh/kh_%h %d/kh2\nGlobalKnownHostsFile ~/g\n"),
+             target("B"));
+    EXPECT_EQ(o.user_known_hosts_files.values,
+              (std::vector<std::string>{"/root/.ssh/kh_b", "/root/kh2"}));
     EXPECT_EQ(o.global_known_hosts_files.values, (std::vector<std::string>{"/root/g"}));
 }
 

@@ -14,9 +14,12 @@
 namespace nbd::facts {
 
 struct GatherContext {
+    GatherContext(FileSystem& file_system, const GatherOptions& gather_options)
+        : fs(file_system), options(gather_options) {}
+
     FileSystem& fs;
     const GatherOptions& options;
-    nlohmann::json facts;
+    nlohmann::json facts = nlohmann::json::object();
 
     // Typed state the producers share (the JSON above is what rules see).
     Accounts accounts;

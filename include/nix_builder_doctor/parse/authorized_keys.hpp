@@ -2,9 +2,11 @@
 // auth-options.c): each line is an optional comma-separated option list (values in double
 // quotes may hold commas, blanks and \" escapes: `command="nix-store --serve --write",restrict`)
 // followed by a public key. Like sshd, a line is first read as a bare key and only then as
-// options + key; blank and `#` lines are skipped. A line sshd would skip (no key, bad options)
-// becomes a Diagnostic with file:line and, when its key could be read, an entry whose `error`
-// says why sshd ignores it, so a caller can still tell "your key is there but unusable".
+// options + key; blank and `#` lines are skipped. Every other line becomes an entry; one sshd
+// would skip (no key, bad options) also gets a Diagnostic with file:line and keeps its reason in
+// `error`, with its key when the key could be read, so a caller can still say "your key is there
+// but sshd ignores that line". Past kMaxLineErrors malformed lines, key-less ones are only
+// counted. A `cert-authority` line never authorises its own key, only certificates it signed.
 #pragma once
 
 #include <optional>
@@ -30,12 +32,12 @@ struct AuthorizedKeyEntry {
     std::string error;             // non-empty: sshd ignores this line, and why
 
     // Convenience views of `options` (sshauthopt_parse semantics).
-    std::optional<std::string> command;     // command="..."
-    std::optional<std::string> from;        // from="pattern-list"
-    std::optional<std::string> principals;  // principals="..." (with cert-authority)
-    std::optional<std::string> expiry_time; // expiry-time="YYYYMMDD[HHMM[SS]][Z]"
-    std::optional<std::string> tunnel;      // tunnel="n"
-    std::vector<std::string> environment;   // environment="NAME=value", first per name wins
+    std::optional<std::string> command;      // command="..."
+    std::optional<std::string> from;         // from="pattern-list"
+    std::optional<std::string> principals;   // principals="..." (with cert-authority)
+    std::optional<std::string> expiry_time;  // expiry-time="YYYYMMDD[HHMM[SS]][Z]"
+    std::optional<std::string> tunnel;       // tunnel="n"
+    std::vector<std::string> environment;    // environment="NAME=value", first per name wins
     std::vector<std::string> permitopen;
     std::vector<std::string> permitlisten;
     bool restrict = false;

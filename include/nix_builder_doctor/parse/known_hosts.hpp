@@ -2,7 +2,8 @@
 // `[@marker] hostnames keytype base64 [comment]`, markers @cert-authority and @revoked, host
 // patterns with `*`, `?`, `!negation` and `[host]:port`, and hashed names
 // `|1|base64(salt)|base64(HMAC-SHA1(salt, name))`. Every non-comment line becomes an entry; a
-// line ssh would ignore keeps its reason in `error` (and a Diagnostic). Lookup follows ssh:
+// line ssh would ignore keeps its reason in `error` (and a Diagnostic; past kMaxLineErrors such
+// lines without a key are only counted). Lookup follows ssh:
 // the name is `host` for port 22 (or 0) and `[host]:port` otherwise, lower-cased, and for a
 // non-standard port ssh retries without the port when nothing matched.
 #pragma once
@@ -53,8 +54,8 @@ bool known_host_names_match(const KnownHostEntry& entry, std::string_view name);
 bool known_host_entry_matches(const KnownHostEntry& entry, std::string_view host, int port);
 
 struct KnownHostsLookup {
-    std::string name;          // the name that matched (or was tried last)
-    bool without_port = false; // found only by ssh's "checking without port identifier" retry
+    std::string name;           // the name that matched (or was tried last)
+    bool without_port = false;  // found only by ssh's "checking without port identifier" retry
     std::vector<const KnownHostEntry*> entries;  // in file order, all markers included
 };
 

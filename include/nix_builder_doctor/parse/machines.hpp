@@ -25,13 +25,13 @@ struct MachineStoreUri {
     // "ssh", "ssh-ng", "unix", ... ; empty for `auto`/`daemon`/`local` forms and local paths.
     std::string scheme;
     // No "://": `auto`, `daemon`, `local` (maybe with `?params`) or a local store path.
-    std::string special;  // "auto" | "daemon" | "local" | "path" | ""
+    std::string special;    // "auto" | "daemon" | "local" | "path" | ""
     std::string authority;  // between "://" and the first '/' or '?'
     std::string path;       // from the first '/' after the authority, before '?'
     bool has_user = false;
     std::string user;
-    std::string host;  // without brackets for IPv6
-    std::string port_text;  // as written after ':' ("" when absent)
+    std::string host;              // without brackets for IPv6
+    std::string port_text;         // as written after ':' ("" when absent)
     std::optional<unsigned> port;  // when port_text is a number 0..65535
     bool bracketed_ipv6 = false;
     bool unbracketed_ipv6 = false;  // accepted by Nix for compatibility; cannot carry a port
@@ -46,18 +46,18 @@ struct Machine {
     std::vector<std::string> columns;  // the blank-separated columns, extra ones too (first 64)
     std::size_t column_count = 0;      // more than 8: Nix silently ignores the rest
     MachineStoreUri store;
-    bool systems_set = false;          // column 1; unset means only the local `system`
-    std::vector<std::string> systems;  // comma list, empty items dropped, duplicates dropped
+    bool systems_set = false;            // column 1; unset means only the local `system`
+    std::vector<std::string> systems;    // comma list, empty items dropped, duplicates dropped
     std::optional<std::string> ssh_key;  // column 2
     bool max_jobs_set = false;
     unsigned max_jobs = 1;  // column 3
     bool speed_factor_set = false;
-    float speed_factor = 1.0f;  // column 4; 0 becomes 1 like Nix
-    bool speed_factor_integral = true;  // Nix < 2.20 accepted only unsigned integers here
+    float speed_factor = 1.0f;                    // column 4; 0 becomes 1 like Nix
+    bool speed_factor_integral = true;            // Nix < 2.20 accepted only unsigned integers here
     std::vector<std::string> supported_features;  // column 5
     std::vector<std::string> mandatory_features;  // column 6
     bool host_key_set = false;
-    std::string host_key_base64;  // column 7 as written
+    std::string host_key_base64;    // column 7 as written
     bool host_key_decodes = false;  // Nix's base64 decoder accepts it
     std::string host_key_decoded;   // the decoded bytes (should be "TYPE BASE64 [comment]")
     bool valid = true;  // false: Nix rejects this line (see errors) and fails the whole list

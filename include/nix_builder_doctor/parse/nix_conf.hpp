@@ -86,7 +86,8 @@ struct NixConf {
 };
 
 // `file` is the absolute path of `text` (used for messages and to resolve relative includes).
-NixConf parse_nix_conf(std::string_view text, const std::string& file, const IncludeSource& includes);
+NixConf parse_nix_conf(std::string_view text, const std::string& file,
+                       const IncludeSource& includes);
 
 // Lexical path helpers shared with other parsers: the directory part of `path` ("." when none)
 // and `p` resolved against `dir` with `.`, `..` and repeated `/` removed (like Nix's absPath).

@@ -26,7 +26,8 @@ struct NixosFormal {
 struct NixosLibUse {
     int line = 0;
     int column = 0;
-    std::string kind;      // "select" (lib.x), "bare" (lib as a value, `with lib;`), "inherit" (inherit lib;)
+    // "select" (lib.x), "bare" (lib as a value, `with lib;`), "inherit" (inherit lib;)
+    std::string kind;
     bool covered = false;  // inside a body binding of lib or a `with`, so Nix does not reject it
 };
 
@@ -59,7 +60,7 @@ struct NixosModuleHeader {
     std::vector<NixosLibUse> lib_uses;  // the first 1000
     std::size_t lib_use_count = 0;
 
-    bool binds_lib_in_body = false;  // some scope below exists
+    bool binds_lib_in_body = false;         // some scope below exists
     std::vector<NixosLibScope> lib_scopes;  // the first 1000
 
     std::vector<Diagnostic> errors;  // unterminated strings or comments, unbalanced brackets

@@ -18,16 +18,16 @@
 namespace nbd::parse {
 
 enum class PrivateKeyFormat {
-    openssh,           // -----BEGIN OPENSSH PRIVATE KEY----- (openssh-key-v1)
-    pem,               // -----BEGIN RSA/EC/DSA PRIVATE KEY----- (traditional OpenSSL PEM)
-    pkcs8,             // -----BEGIN PRIVATE KEY-----
-    pkcs8_encrypted,   // -----BEGIN ENCRYPTED PRIVATE KEY-----
-    putty,             // PuTTY-User-Key-File-N (ssh cannot read it)
-    sshcom,            // ---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ---- (ssh cannot read it)
-    public_key,        // an OpenSSH public key line (the .pub given as the identity)
-    rfc4716_public,    // ---- BEGIN SSH2 PUBLIC KEY ----
-    empty,             // nothing but blanks
-    unknown,           // none of the above
+    openssh,          // -----BEGIN OPENSSH PRIVATE KEY----- (openssh-key-v1)
+    pem,              // -----BEGIN RSA/EC/DSA PRIVATE KEY----- (traditional OpenSSL PEM)
+    pkcs8,            // -----BEGIN PRIVATE KEY-----
+    pkcs8_encrypted,  // -----BEGIN ENCRYPTED PRIVATE KEY-----
+    putty,            // PuTTY-User-Key-File-N (ssh cannot read it)
+    sshcom,           // ---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ---- (ssh cannot read it)
+    public_key,       // an OpenSSH public key line (the .pub given as the identity)
+    rfc4716_public,   // ---- BEGIN SSH2 PUBLIC KEY ----
+    empty,            // nothing but blanks
+    unknown,          // none of the above
 };
 
 std::string_view to_string(PrivateKeyFormat format);
@@ -35,13 +35,13 @@ std::string_view to_string(PrivateKeyFormat format);
 struct PrivateKeyInfo {
     std::string file;
     PrivateKeyFormat format = PrivateKeyFormat::unknown;
-    std::string type;        // SSH key type ("ssh-ed25519", "ssh-rsa", ...) when known
-    unsigned bits = 0;       // as `ssh-keygen -l` would print, when known
-    bool encrypted = false;  // a passphrase is needed to use it
-    std::string cipher;      // "none", "aes256-ctr", "AES-128-CBC", ... ("" when unknown)
-    std::string kdf;         // "none", "bcrypt", "PBKDF2", "md5" (legacy PEM), ...
-    unsigned kdf_rounds = 0; // bcrypt rounds of openssh-key-v1
-    std::string comment;     // openssh-key-v1 (unencrypted only) or PuTTY comment
+    std::string type;         // SSH key type ("ssh-ed25519", "ssh-rsa", ...) when known
+    unsigned bits = 0;        // as `ssh-keygen -l` would print, when known
+    bool encrypted = false;   // a passphrase is needed to use it
+    std::string cipher;       // "none", "aes256-ctr", "AES-128-CBC", ... ("" when unknown)
+    std::string kdf;          // "none", "bcrypt", "PBKDF2", "md5" (legacy PEM), ...
+    unsigned kdf_rounds = 0;  // bcrypt rounds of openssh-key-v1
+    std::string comment;      // openssh-key-v1 (unencrypted only) or PuTTY comment
     std::optional<PublicKey> public_key;  // the public half, when known without a passphrase
     // Whether OpenSSH (given the passphrase when encrypted) can load this file as an identity.
     bool openssh_can_load = false;

@@ -25,7 +25,8 @@ struct SshHostPattern {
 };
 
 struct SshMatchCriterion {
-    std::string name;      // lower-case: all, canonical, final, exec, host, originalhost, user, localuser
+    std::string
+        name;  // lower-case: all, canonical, final, exec, host, originalhost, user, localuser
     bool negated = false;  // `!name`
     std::string argument;  // empty for all, canonical, final
 };
@@ -40,8 +41,8 @@ enum class SshConfigItemKind {
 
 struct SshConfigItem {
     SshConfigItemKind kind = SshConfigItemKind::option;
-    SshDirective directive;                     // the line (for include_begin/end: the Include line)
-    bool known = true;                          // option: a keyword OpenSSH 9.2's ssh knows
+    SshDirective directive;  // the line (for include_begin/end: the Include line)
+    bool known = true;       // option: a keyword OpenSSH 9.2's ssh knows
     std::vector<SshHostPattern> host_patterns;  // kind == host
     std::vector<SshMatchCriterion> criteria;    // kind == match
     bool match_valid = true;                    // false: ssh rejects the line (Bad Match condition)
@@ -50,7 +51,7 @@ struct SshConfigItem {
 
 struct SshConfig {
     std::string file;
-    bool user_config = true;  // a user's ~/.ssh/config (else the system-wide one)
+    bool user_config = true;                  // a user's ~/.ssh/config (else the system-wide one)
     std::vector<SshConfigItem> items;         // reading order, included files spliced in place
     std::vector<std::string> included_files;  // every file read through Include, in order
     // What ssh itself rejects ("Bad configuration option: ...", "Bad Match condition", ...);
@@ -64,48 +65,48 @@ struct SshConfig {
 // path, e.g. /root/.ssh) for a user config, /etc/ssh for the system one. When it ends in
 // "/.ssh" the file is a user config, its parent is the home used for `~/` in Include, and `~`
 // paths are allowed; otherwise they are an error, as in ssh.
-SshConfig parse_ssh_config(std::string_view text, const std::string& file, const IncludeSource& includes,
-                           const std::string& include_base_dir);
+SshConfig parse_ssh_config(std::string_view text, const std::string& file,
+                           const IncludeSource& includes, const std::string& include_base_dir);
 
 // The destination and the local account, as ssh sees them.
 struct SshTarget {
-    std::string host;                 // as given (`ssh HOST`, the machines file's host)
-    std::optional<std::string> user;  // remote user from `user@host` or -l
-    std::optional<int> port;          // -p
-    std::vector<std::string> identity_files;  // -i (Nix passes the machines file's key so)
-    std::string local_user;           // the account running ssh (root under nix-daemon)
-    std::string local_home;           // its passwd home (not $HOME)
-    std::optional<unsigned> local_uid;        // for %i (left unexpanded when unknown)
+    std::string host;                           // as given (`ssh HOST`, the machines file's host)
+    std::optional<std::string> user;            // remote user from `user@host` or -l
+    std::optional<int> port;                    // -p
+    std::vector<std::string> identity_files;    // -i (Nix passes the machines file's key so)
+    std::string local_user;                     // the account running ssh (root under nix-daemon)
+    std::string local_home;                     // its passwd home (not $HOME)
+    std::optional<unsigned> local_uid;          // for %i (left unexpanded when unknown)
     std::optional<std::string> local_hostname;  // for %l, %L, %C (idem)
 };
 
 struct SshIdentityFile {
-    std::string as_written;  // "~/.ssh/id_%h"
-    std::string path;        // `~` and %-tokens expanded
+    std::string as_written;      // "~/.ssh/id_%h"
+    std::string path;            // `~` and %-tokens expanded
     bool fully_expanded = true;  // false: a token needed unknown data (%l, ${VAR}, ~otheruser)
     bool is_default = false;     // one of ssh's default names (no IdentityFile anywhere)
     SshOrigin origin;
 };
 
 struct SshClientOptions {
-    SshSetting hostname;                  // HostName, %h expanded, lower-cased; default: the host
-    SshSetting user;                      // default: the local user
-    SshSetting port;                      // default "22"
+    SshSetting hostname;  // HostName, %h expanded, lower-cased; default: the host
+    SshSetting user;      // default: the local user
+    SshSetting port;      // default "22"
     std::vector<SshIdentityFile> identity_files;  // -i first, then config order; else defaults
-    SshSetting identities_only;           // "yes" / "no"
-    SshListSetting user_known_hosts_files;    // expanded; default ~/.ssh/known_hosts{,2}
-    SshListSetting global_known_hosts_files;  // default /etc/ssh/ssh_known_hosts{,2}
-    SshSetting strict_host_key_checking;  // "yes", "no", "ask" (default), "accept-new"
-    SshSetting host_key_alias;            // lower-cased, as ssh uses it; unset by default
-    SshSetting check_host_ip;             // "yes" / "no" (default since 8.5)
-    SshSetting proxy_jump;                // as written; ProxyJump and ProxyCommand: first one wins
-    SshSetting proxy_command;             // as written
-    SshSetting control_master;            // "yes", "no" (default), "auto", "ask", "autoask"
-    SshSetting control_path;              // value: `~`/%-expanded; as_written: raw
-    SshSetting identity_agent;            // idem
-    SshSetting batch_mode;                // "yes" / "no"
-    SshSetting connect_timeout;           // seconds, or "none" (default)
-    SshSetting canonicalize_hostname;     // "no" (default), "yes", "always"
+    SshSetting identities_only;                   // "yes" / "no"
+    SshListSetting user_known_hosts_files;        // expanded; default ~/.ssh/known_hosts{,2}
+    SshListSetting global_known_hosts_files;      // default /etc/ssh/ssh_known_hosts{,2}
+    SshSetting strict_host_key_checking;          // "yes", "no", "ask" (default), "accept-new"
+    SshSetting host_key_alias;                    // lower-cased, as ssh uses it; unset by default
+    SshSetting check_host_ip;                     // "yes" / "no" (default since 8.5)
+    SshSetting proxy_jump;             // as written; ProxyJump and ProxyCommand: first one wins
+    SshSetting proxy_command;          // as written
+    SshSetting control_master;         // "yes", "no" (default), "auto", "ask", "autoask"
+    SshSetting control_path;           // value: `~`/%-expanded; as_written: raw
+    SshSetting identity_agent;         // idem
+    SshSetting batch_mode;             // "yes" / "no"
+    SshSetting connect_timeout;        // seconds, or "none" (default)
+    SshSetting canonicalize_hostname;  // "no" (default), "yes", "always"
     // Host and Match lines that took effect, in order (both passes when a final pass ran).
     std::vector<SshAppliedBlock> applied_blocks;
     // The destination matched a Host pattern other than a bare `*`: the name is known to this
@@ -118,7 +119,8 @@ struct SshClientOptions {
 
 // Evaluate the configurations in the order ssh reads them (the user's, then the system's) for
 // one destination.
-SshClientOptions evaluate_ssh_config(const std::vector<const SshConfig*>& in_order, const SshTarget& target);
+SshClientOptions evaluate_ssh_config(const std::vector<const SshConfig*>& in_order,
+                                     const SshTarget& target);
 
 // The keywords OpenSSH 9.2 (Debian build) ssh accepts, lower-case.
 const std::vector<std::string>& ssh_client_keywords();
@@ -132,7 +134,7 @@ struct SshExpansionToken {
     char letter;
     std::string value;
 };
-std::string ssh_expand_path(std::string_view path, const std::string& home, const std::vector<SshExpansionToken>& tokens,
-                            bool* complete);
+std::string ssh_expand_path(std::string_view path, const std::string& home,
+                            const std::vector<SshExpansionToken>& tokens, bool* complete);
 
 }  // namespace nbd::parse

@@ -53,9 +53,9 @@ struct SshOrigin {
 
 // An effective scalar setting.
 struct SshSetting {
-    std::string value;        // normalised effective value ("" when unset and without default)
-    std::string as_written;   // the argument as written (before normalising/expanding)
-    bool set = false;         // false: OpenSSH's default (or unset)
+    std::string value;       // normalised effective value ("" when unset and without default)
+    std::string as_written;  // the argument as written (before normalising/expanding)
+    bool set = false;        // false: OpenSSH's default (or unset)
     SshOrigin origin;
 };
 
@@ -79,7 +79,8 @@ struct SshAppliedBlock {
     std::string text;  // e.g. "Host builder *.lan"
 };
 
-// ----- OpenSSH pattern matching (match.c, addrmatch.c) --------------------------------------------
+// ----- OpenSSH pattern matching (match.c, addrmatch.c)
+// --------------------------------------------
 
 // match_pattern(): `*` and `?` wildcards, case-sensitive.
 bool ssh_match_pattern(std::string_view s, std::string_view pattern);

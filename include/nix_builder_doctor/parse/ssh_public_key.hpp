@@ -55,15 +55,16 @@ struct Certificate {
 };
 
 struct PublicKey {
-    std::string type;        // canonical type of the blob, e.g. "ssh-ed25519"
-    std::string plain_type;  // type without certificate: "ssh-ed25519" for "ssh-ed25519-cert-v01@..."
-    std::string short_type;  // "ED25519", "RSA-CERT", ... as `ssh-keygen -l` prints in brackets
-    std::string base64;      // base64 of `blob`
-    util::Bytes blob;        // the wire blob exactly as given
-    std::string comment;     // rest of the line after the blob, trimmed; empty when none
-    std::string fingerprint; // "SHA256:..." exactly as `ssh-keygen -l` prints it
-    unsigned bits = 0;       // RSA modulus bits, DSA p bits, ECDSA curve bits, 256 for ed25519
-    std::string sk_application;              // FIDO application ("ssh:") for sk-* keys
+    std::string type;  // canonical type of the blob, e.g. "ssh-ed25519"
+    std::string
+        plain_type;  // type without certificate: "ssh-ed25519" for "ssh-ed25519-cert-v01@..."
+    std::string short_type;      // "ED25519", "RSA-CERT", ... as `ssh-keygen -l` prints in brackets
+    std::string base64;          // base64 of `blob`
+    util::Bytes blob;            // the wire blob exactly as given
+    std::string comment;         // rest of the line after the blob, trimmed; empty when none
+    std::string fingerprint;     // "SHA256:..." exactly as `ssh-keygen -l` prints it
+    unsigned bits = 0;           // RSA modulus bits, DSA p bits, ECDSA curve bits, 256 for ed25519
+    std::string sk_application;  // FIDO application ("ssh:") for sk-* keys
     std::optional<Certificate> certificate;  // set for *-cert-v01@openssh.com keys
     // Non-empty when the key is well formed but OpenSSH refuses to load it (RSA under 1024
     // bits: "Invalid key length").

@@ -17,7 +17,7 @@ namespace nbd::parse {
 using ByteSpan = std::span<const std::uint8_t>;
 
 class SshReader {
-public:
+  public:
     explicit SshReader(ByteSpan data) : m_data(data) {}
 
     bool read_u8(std::uint8_t& out);
@@ -38,7 +38,7 @@ public:
     std::size_t remaining() const { return m_data.size() - m_pos; }
     std::size_t offset() const { return m_pos; }
 
-private:
+  private:
     bool fail(std::string_view why);
 
     ByteSpan m_data;
@@ -47,7 +47,7 @@ private:
 };
 
 class SshWriter {
-public:
+  public:
     void put_u8(std::uint8_t v);
     void put_u32(std::uint32_t v);
     void put_string(ByteSpan bytes);
@@ -59,7 +59,7 @@ public:
     const std::vector<std::uint8_t>& bytes() const { return m_bytes; }
     std::vector<std::uint8_t> take() { return std::move(m_bytes); }
 
-private:
+  private:
     std::vector<std::uint8_t> m_bytes;
 };
 

@@ -33,10 +33,10 @@ enum class SshdConfigItemKind { option, match, include_begin, include_end };
 
 struct SshdConfigItem {
     SshdConfigItemKind kind = SshdConfigItemKind::option;
-    SshDirective directive;     // the line (for include_begin/end: the Include line)
-    std::string keyword;        // canonical lower-case keyword (aliases resolved)
-    bool known = true;          // a keyword OpenSSH 9.2's sshd (Debian build) knows
-    bool match_allowed = true;  // the keyword may appear inside a Match block
+    SshDirective directive;                    // the line (for include_begin/end: the Include line)
+    std::string keyword;                       // canonical lower-case keyword (aliases resolved)
+    bool known = true;                         // a keyword OpenSSH 9.2's sshd (Debian build) knows
+    bool match_allowed = true;                 // the keyword may appear inside a Match block
     std::vector<SshdMatchCriterion> criteria;  // kind == match
     bool match_valid = true;                   // false: "Bad Match condition"
     std::string included_file;                 // include_begin / include_end
@@ -53,7 +53,8 @@ struct SshdConfig {
     std::vector<Diagnostic> notes;
 };
 
-SshdConfig parse_sshd_config(std::string_view text, const std::string& file, const IncludeSource& includes);
+SshdConfig parse_sshd_config(std::string_view text, const std::string& file,
+                             const IncludeSource& includes);
 
 // The connection Match blocks are evaluated for. A criterion whose datum is missing does not
 // match (and is noted), as with `sshd -T -C`.
@@ -65,7 +66,7 @@ struct SshdMatchContext {
     std::optional<std::string> local_address;
     std::optional<int> local_port;
     std::optional<std::string> rdomain;
-    bool user_invalid = false;           // the user does not exist (Match Invalid-User)
+    bool user_invalid = false;              // the user does not exist (Match Invalid-User)
     std::string version = "OpenSSH_9.2p1";  // SSH_RELEASE, for Match Version
 };
 
@@ -78,7 +79,7 @@ struct SshdMaxStartups {
 };
 
 struct SshdEffective {
-    SshSetting pubkey_authentication;           // "yes" / "no"
+    SshSetting pubkey_authentication;  // "yes" / "no"
     SshSetting password_authentication;
     SshSetting kbd_interactive_authentication;  // also ChallengeResponseAuthentication
     // "yes", "no", "prohibit-password" (also written without-password; the default),
@@ -104,13 +105,13 @@ struct SshdEffective {
     SshSetting permit_user_environment;  // "yes", "no" or a pattern list
     SshListSetting set_env;              // NAME=VALUE
     std::vector<SshListEntry> accept_env;
-    SshSetting force_command;            // value "" when none
-    SshSetting chroot_directory;         // value "" when none
+    SshSetting force_command;     // value "" when none
+    SshSetting chroot_directory;  // value "" when none
     SshSetting use_pam;
     SshSetting use_dns;
-    SshSetting authentication_methods;   // "any" by default
-    std::vector<SshListEntry> ports;            // default 22
-    std::vector<SshListEntry> listen_addresses; // none listed: all addresses
+    SshSetting authentication_methods;           // "any" by default
+    std::vector<SshListEntry> ports;             // default 22
+    std::vector<SshListEntry> listen_addresses;  // none listed: all addresses
     std::vector<SshListEntry> host_keys;
     std::vector<SshAppliedBlock> applied_match_blocks;
     std::vector<Diagnostic> notes;  // Match criteria that lacked data, algorithm list errors
@@ -121,21 +122,25 @@ SshdEffective evaluate_sshd_config(const SshdConfig& config, const SshdMatchCont
 // DenyUsers, AllowUsers, DenyGroups, AllowGroups, in auth.c allowed_user()'s order. `host` is
 // what sshd compares (the address unless UseDNS yes). On refusal `reason` (if given) gets sshd's
 // log line, e.g. "User nix from 10.0.0.1 not allowed because not listed in AllowUsers".
-bool sshd_user_allowed(const SshdEffective& effective, const std::string& user, const std::vector<std::string>& groups,
-                       const std::string& host, const std::string& address, std::string* reason);
+bool sshd_user_allowed(const SshdEffective& effective, const std::string& user,
+                       const std::vector<std::string>& groups, const std::string& host,
+                       const std::string& address, std::string* reason);
 
 // An AuthorizedKeysFile entry for one account: `%%`, `%h`, `%u`, `%U` expanded, made absolute
 // under `home` when relative, and a leading `~` taken as `sshd_home` (sshd expands it when it
 // reads its configuration, with its own account's home). `ok` is false on a token sshd rejects.
-std::string sshd_expand_authorized_keys_path(std::string_view pattern, const std::string& home, const std::string& user,
-                                             unsigned uid, bool* ok = nullptr, const std::string& sshd_home = "/root");
+std::string sshd_expand_authorized_keys_path(std::string_view pattern, const std::string& home,
+                                             const std::string& user, unsigned uid,
+                                             bool* ok = nullptr,
+                                             const std::string& sshd_home = "/root");
 
 // PubkeyAcceptedAlgorithms of OpenSSH 9.2 (Debian build): the default list, every algorithm it
 // knows (`ssh -Q PubkeyAcceptedAlgorithms`), and kex_assemble_names() for a spec with `+`
 // (append), `-` (remove, patterns allowed), `^` (prepend) or an explicit pattern list.
 const std::vector<std::string>& sshd_default_pubkey_algorithms();
 const std::vector<std::string>& sshd_known_pubkey_algorithms();
-std::optional<std::vector<std::string>> sshd_assemble_pubkey_algorithms(std::string_view spec, std::string* error = nullptr);
+std::optional<std::vector<std::string>> sshd_assemble_pubkey_algorithms(
+    std::string_view spec, std::string* error = nullptr);
 
 // The keywords OpenSSH 9.2's sshd (Debian build) accepts, lower-case.
 const std::vector<std::string>& sshd_keywords();
