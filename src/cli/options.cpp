@@ -12,8 +12,9 @@ const std::vector<std::string> kCommands = {"check", "explain", "rules", "help",
 cxxopts::Options make_parser() {
     cxxopts::Options o("nix-builder-doctor", "Find why Nix remote builds over SSH fail, and how to fix it.");
     o.custom_help("[check|explain [FILE|-]|rules [ID]] [OPTIONS]");
+    o.positional_help("");
     o.add_options()
-        ("root", "read the machine's files under DIR instead of /", cxxopts::value<std::string>(), "DIR")
+        ("root", "read the machine's files under DIR (default: the real root)", cxxopts::value<std::string>(), "DIR")
         ("user", "the person whose view is compared with root's (default: $SUDO_USER, else the invoking user)",
          cxxopts::value<std::string>(), "NAME")
         ("system", "the local Nix system (default: nix.conf `system`, else this machine's)", cxxopts::value<std::string>(), "SYSTEM")

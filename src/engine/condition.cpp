@@ -95,6 +95,9 @@ bool evaluate_condition(const nlohmann::json& condition, const Scope& scope) {
 
 void check_condition(const nlohmann::json& c) {
     if (!c.is_object()) throw std::invalid_argument("a condition must be an object");
+    const int groups = (c.contains("all") ? 1 : 0) + (c.contains("any") ? 1 : 0) + (c.contains("not") ? 1 : 0);
+    if (groups > 1 || (groups == 1 && c.size() != 1))
+        throw std::invalid_argument("all, any and not each stand alone in their object: " + c.dump());
     for (const char* group : {"all", "any"}) {
         if (c.contains(group)) {
             if (!c[group].is_array() || c[group].empty())
@@ -117,6 +120,9 @@ void check_condition(const nlohmann::json& c) {
             throw std::invalid_argument("bad regex in 'matches': " + c["matches"].dump());
         }
     }
+    for (const char* op : kOperators)
+        if (c.contains(op) && c[op].is_object() && (!c[op].contains("path") || !c[op]["path"].is_string()))
+            throw std::invalid_argument(std::string("the operand of '") + op + "' must be a value or {\"path\": \"...\"}");
     for (const char* op : {"exists", "empty"})
         if (c.contains(op) && !c[op].is_boolean()) throw std::invalid_argument(std::string("'") + op + "' takes true or false");
 }
