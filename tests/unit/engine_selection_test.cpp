@@ -228,9 +228,13 @@ TEST(EngineSelection, SeverityOverrideById) {
     sel.severity_overrides = {{"keys.legacy-type", Severity::error}};
     const auto s = apply_selection(sample(), sel);
     ASSERT_EQ(5u, s.findings.size());
-    for (const auto& f : s.findings)
-        if (f.rule == "keys.legacy-type") EXPECT_EQ(Severity::error, f.severity);
-        else if (f.rule == "nixconf.unknown-setting") EXPECT_EQ(Severity::warning, f.severity) << "others untouched";
+    for (const auto& f : s.findings) {
+        if (f.rule == "keys.legacy-type") {
+            EXPECT_EQ(Severity::error, f.severity);
+        } else if (f.rule == "nixconf.unknown-setting") {
+            EXPECT_EQ(Severity::warning, f.severity) << "others untouched";
+        }
+    }
     EXPECT_EQ(0, s.suppressed);
 }
 
@@ -238,8 +242,13 @@ TEST(EngineSelection, SeverityOverrideByFamily) {
     Selection sel;
     sel.severity_overrides = {{"hostkey.", Severity::info}};
     const auto s = apply_selection(sample(), sel);
-    for (const auto& f : s.findings)
-        if (f.rule.rfind("hostkey.", 0) == 0) EXPECT_EQ(Severity::info, f.severity) << f.rule;
+    int seen = 0;
+    for (const auto& f : s.findings) {
+        if (f.rule.rfind("hostkey.", 0) != 0) continue;
+        ++seen;
+        EXPECT_EQ(Severity::info, f.severity) << f.rule;
+    }
+    EXPECT_EQ(2, seen);
 }
 
 TEST(EngineSelection, ExactOverrideBeatsFamily) {
@@ -248,8 +257,12 @@ TEST(EngineSelection, ExactOverrideBeatsFamily) {
     sel.severity_overrides = {{"hostkey", Severity::info}, {"hostkey.revoked", Severity::warning}};
     auto s = apply_selection(sample(), sel);
     for (const auto& f : s.findings) {
-        if (f.rule == "hostkey.revoked") EXPECT_EQ(Severity::warning, f.severity);
-        if (f.rule == "hostkey.unknown-to-root") EXPECT_EQ(Severity::info, f.severity);
+        if (f.rule == "hostkey.revoked") {
+            EXPECT_EQ(Severity::warning, f.severity);
+        }
+        if (f.rule == "hostkey.unknown-to-root") {
+            EXPECT_EQ(Severity::info, f.severity);
+        }
     }
     std::vector<Finding> fs = {make_finding("zz.rule", Severity::error)};
     Selection sel2;

@@ -1,0 +1,55 @@
+// The OpenSSH ground truth: runs the real `ssh` the way Nix runs it for one builder (same
+// identity, pinned host key, NIX_SSHOPTS, the `echo started` readiness line), then speaks the
+// first message of the protocol Nix would use: `nix-store --serve --write` (ssh://) or
+// `nix-daemon --stdio` (ssh-ng://). It sees ssh_config aliases, ProxyJump, rsa-sha2 keys and
+// forced commands exactly as Nix will. Read-only: no temporary files (the pinned key is given
+// with KnownHostsCommand), UpdateHostKeys off, no control master created, never a prompt.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nbd::probe {
+
+enum class RemoteProtocol { serve, worker };
+
+struct GroundTruthTarget {
+    RemoteProtocol protocol = RemoteProtocol::serve;
+    std::string destination;            // "user@host" or "host", as Nix passes it
+    std::optional<int> port;            // -p when the URI has one
+    std::optional<std::string> identity_file;        // machines column 3 (-i)
+    std::optional<std::string> pinned_known_host;    // "host type base64" from column 8
+    std::vector<std::string> ssh_options;            // NIX_SSHOPTS, already split
+    std::vector<std::string> remote_program;         // default nix-store / nix-daemon
+    std::optional<std::string> remote_store;         // ?remote-store= (--store X)
+    // Pass StrictHostKeyChecking=yes: ssh would otherwise add an unknown key to known_hosts
+    // (accept-new / no), and the doctor never writes.
+    bool forbid_host_key_writes = false;
+    std::string ssh_program = "ssh";
+    std::chrono::milliseconds deadline{10000};
+};
+
+struct GroundTruthResult {
+    // ok | ssh_failed | timeout | protocol_mismatch | nix_not_found | remote_error | exec_failed | cancelled
+    std::string outcome;
+    std::string detail;
+    int ssh_exit_code = -1;
+    std::string ssh_stderr;       // bounded, as ssh printed it
+    bool started_seen = false;    // the LocalCommand line arrived: ssh authenticated
+    std::string unexpected_output;  // bytes where the protocol magic should be (shell noise)
+    std::uint64_t protocol_version = 0;  // (major << 8) | minor
+    std::string daemon_version;   // ssh-ng, daemon protocol >= 1.33
+    int trusted = -1;             // ssh-ng, protocol >= 1.35: 1 trusted, 0 not, -1 unknown
+    std::string remote_error;     // an error the remote Nix sent instead of an answer
+    long elapsed_ms = 0;
+    std::vector<std::string> argv;  // the ssh command line, for the report
+};
+
+std::vector<std::string> ground_truth_argv(const GroundTruthTarget& target);
+GroundTruthResult run_ground_truth(const GroundTruthTarget& target, const std::atomic<bool>* cancel = nullptr);
+
+}  // namespace nbd::probe

@@ -1,0 +1,238 @@
+#include "nix_builder_doctor/probe/ground_truth.hpp"
+
+#include <algorithm>
+
+#include "nix_builder_doctor/probe/nix_wire.hpp"
+#include "nix_builder_doctor/probe/subprocess.hpp"
+
+namespace nbd::probe {
+namespace {
+
+constexpr std::uint64_t kServeMagic1 = 0x390c9deb;
+constexpr std::uint64_t kServeMagic2 = 0x5452eecb;
+constexpr std::uint64_t kServeClientVersion = 0x205;  // 2.5: every Nix since 2.1 answers it
+constexpr std::uint64_t kWorkerMagic1 = 0x6e697863;
+constexpr std::uint64_t kWorkerMagic2 = 0x6478696f;
+constexpr std::uint64_t kWorkerClientVersion = 0x125;  // 1.37: version string and trust, no feature list
+constexpr std::uint64_t kStderrNext = 0x6f6c6d67;
+constexpr std::uint64_t kStderrLast = 0x616c7473;
+constexpr std::uint64_t kStderrError = 0x63787470;
+constexpr std::uint64_t kStderrStartActivity = 0x53545254;
+constexpr std::uint64_t kStderrStopActivity = 0x53544f50;
+constexpr std::uint64_t kStderrResult = 0x52534c54;
+
+bool contains(const std::string& text, const char* needle) { return text.find(needle) != std::string::npos; }
+
+struct Session {
+    Subprocess& process;
+    Clock::time_point deadline;
+    const std::atomic<bool>* cancel;
+    GroundTruthResult& result;
+
+    bool read_u64(std::uint64_t& value) {
+        std::string bytes;
+        const auto s = process.read_stdout(8, bytes, deadline, cancel);
+        if (s != Subprocess::Status::ok) {
+            fail(s, bytes);
+            return false;
+        }
+        value = decode_u64(bytes);
+        return true;
+    }
+    bool read_string(std::string& value) {
+        std::uint64_t length = 0;
+        if (!read_u64(length)) return false;
+        if (length > (1u << 20)) {
+            result.outcome = "protocol_mismatch";
+            result.detail = "a string of " + std::to_string(length) + " bytes where a short one was expected";
+            return false;
+        }
+        std::string bytes;
+        const auto padded = (length + 7) / 8 * 8;
+        const auto s = process.read_stdout(padded, bytes, deadline, cancel);
+        if (s != Subprocess::Status::ok) {
+            fail(s, bytes);
+            return false;
+        }
+        value = bytes.substr(0, length);
+        return true;
+    }
+    bool write(const std::string& bytes) {
+        const auto s = process.write_stdin(bytes, deadline, cancel);
+        if (s != Subprocess::Status::ok) fail(s == Subprocess::Status::error ? Subprocess::Status::eof : s, "");
+        return s == Subprocess::Status::ok;
+    }
+    void fail(Subprocess::Status s, const std::string& partial) {
+        if (!result.outcome.empty()) return;
+        if (s == Subprocess::Status::timeout) result.outcome = "timeout";
+        else if (s == Subprocess::Status::cancelled) result.outcome = "cancelled";
+        else result.outcome = "eof";
+        result.unexpected_output += partial;
+    }
+};
+
+// The magic answer, or the text that came instead of it (shell noise, nologin's message).
+bool expect_magic(Session& s, std::uint64_t magic) {
+    std::string first;
+    const auto status = s.process.read_stdout(8, first, s.deadline, s.cancel);
+    if (status == Subprocess::Status::ok && decode_u64(first) == magic) return true;
+    if (status == Subprocess::Status::timeout || status == Subprocess::Status::cancelled) {
+        s.fail(status, first);
+        return false;
+    }
+    s.result.unexpected_output = first + s.process.drain_stdout(1024, std::min(s.deadline, Clock::now() + std::chrono::milliseconds(500)));
+    s.result.outcome = s.result.unexpected_output.empty() ? "eof" : "protocol_mismatch";
+    return false;
+}
+
+void serve_handshake(Session& s) {
+    if (!s.write(encode_u64(kServeMagic1) + encode_u64(kServeClientVersion))) return;
+    if (!expect_magic(s, kServeMagic2)) return;
+    if (!s.read_u64(s.result.protocol_version)) return;
+    // QueryValidPaths of nothing: makes the remote nix-store open its store (its daemon, for a
+    // non-root user), which the handshake alone does not.
+    if (!s.write(encode_u64(1) + encode_u64(0) + encode_u64(0) + encode_u64(0))) return;
+    std::uint64_t count = 0;
+    if (!s.read_u64(count)) return;
+    s.result.outcome = count == 0 ? "ok" : "protocol_mismatch";
+}
+
+void worker_handshake(Session& s) {
+    if (!s.write(encode_u64(kWorkerMagic1) + encode_u64(kWorkerClientVersion))) return;
+    if (!expect_magic(s, kWorkerMagic2)) return;
+    if (!s.read_u64(s.result.protocol_version)) return;
+    const std::uint64_t n = std::min(s.result.protocol_version, kWorkerClientVersion);
+    std::string hello;
+    if ((n & 0xff) >= 14) hello += encode_u64(0);  // obsolete CPU affinity
+    if ((n & 0xff) >= 11) hello += encode_u64(0);  // obsolete reserveSpace
+    if (!s.write(hello)) return;
+    if ((n & 0xff) >= 33 && !s.read_string(s.result.daemon_version)) return;
+    if ((n & 0xff) >= 35) {
+        std::uint64_t trust = 0;
+        if (!s.read_u64(trust)) return;
+        s.result.trusted = trust == 1 ? 1 : trust == 2 ? 0 : -1;
+    }
+    // The daemon's stderr stream up to STDERR_LAST: warnings, or an error when it refuses us.
+    for (int messages = 0; messages < 1000; ++messages) {
+        std::uint64_t type = 0;
+        if (!s.read_u64(type)) return;
+        if (type == kStderrLast) {
+            s.result.outcome = "ok";
+            return;
+        }
+        if (type == kStderrNext) {
+            std::string text;
+            if (!s.read_string(text)) return;
+            continue;
+        }
+        if (type == kStderrError) {
+            std::string first, message;
+            if (!s.read_string(first)) return;
+            if ((n & 0xff) >= 26) {  // Error structure: type, level, name, message, ...
+                std::uint64_t level = 0;
+                std::string name;
+                if (!s.read_u64(level) || !s.read_string(name) || !s.read_string(message)) return;
+            } else {
+                message = first;
+            }
+            s.result.remote_error = message;
+            s.result.outcome = "remote_error";
+            return;
+        }
+        if (type == kStderrStartActivity || type == kStderrStopActivity || type == kStderrResult) {
+            s.result.outcome = "ok";  // activity messages: the daemon is talking protocol
+            return;
+        }
+        s.result.outcome = "protocol_mismatch";
+        s.result.detail = "unknown message type from the daemon";
+        return;
+    }
+}
+
+void classify_failure(GroundTruthResult& r, const GroundTruthTarget& target) {
+    const std::string& err = r.ssh_stderr;
+    if (r.outcome == "protocol_mismatch" || r.outcome == "ok" || r.outcome == "timeout" || r.outcome == "cancelled") return;
+    std::string program = target.remote_program.empty()
+                              ? (target.protocol == RemoteProtocol::serve ? "nix-store" : "nix-daemon")
+                              : target.remote_program.front();
+    program = program.substr(program.find_last_of('/') + 1);
+    // bash: "nix-store: command not found"; dash: "sh: 1: nix-store: not found"; zsh: "command not found: nix-store".
+    if (r.started_seen && r.unexpected_output.empty() &&
+        (contains(err, "command not found") || contains(err, (program + ": not found").c_str()) ||
+         contains(err, (program + ": No such file or directory").c_str()))) {
+        r.outcome = "nix_not_found";
+        return;
+    }
+    if (!r.started_seen) {
+        r.outcome = "ssh_failed";
+        return;
+    }
+    if (r.outcome == "eof" && !r.unexpected_output.empty()) r.outcome = "protocol_mismatch";
+    else if (r.outcome == "eof") r.outcome = "remote_error";
+}
+
+}  // namespace
+
+std::vector<std::string> ground_truth_argv(const GroundTruthTarget& t) {
+    std::vector<std::string> argv = {t.ssh_program, t.destination, "-x"};
+    argv.insert(argv.end(), t.ssh_options.begin(), t.ssh_options.end());
+    if (t.identity_file) argv.insert(argv.end(), {"-i", *t.identity_file});
+    if (t.pinned_known_host) {
+        // Nix writes "host key" to a temporary file given as UserKnownHostsFile; the same lookup,
+        // without writing anything.
+        argv.push_back("-oUserKnownHostsFile=/dev/null");
+        argv.push_back("-oKnownHostsCommand=/bin/echo " + *t.pinned_known_host);
+    }
+    if (t.port) argv.push_back("-p" + std::to_string(*t.port));
+    argv.push_back("-oBatchMode=yes");
+    argv.push_back("-oConnectTimeout=" + std::to_string(std::max<long long>(1, t.deadline.count() / 1000)));
+    argv.push_back("-oUpdateHostKeys=no");
+    argv.push_back("-oControlMaster=no");
+    if (t.forbid_host_key_writes) argv.push_back("-oStrictHostKeyChecking=yes");
+    argv.push_back("-oPermitLocalCommand=yes");
+    argv.push_back("-oLocalCommand=echo started");
+    argv.push_back("--");
+    std::vector<std::string> program = t.remote_program;
+    if (program.empty()) program = {t.protocol == RemoteProtocol::serve ? "nix-store" : "nix-daemon"};
+    argv.insert(argv.end(), program.begin(), program.end());
+    if (t.protocol == RemoteProtocol::serve) argv.insert(argv.end(), {"--serve", "--write"});
+    else argv.push_back("--stdio");
+    if (t.remote_store) argv.insert(argv.end(), {"--store", *t.remote_store});
+    return argv;
+}
+
+GroundTruthResult run_ground_truth(const GroundTruthTarget& target, const std::atomic<bool>* cancel) {
+    GroundTruthResult result;
+    result.argv = ground_truth_argv(target);
+    const auto start = Clock::now();
+    const auto deadline = start + target.deadline;
+    // As nix-daemon runs it: no display or askpass, no agent of the person running the doctor,
+    // SHELL=/bin/sh for LocalCommand.
+    Subprocess process(result.argv, {"DISPLAY", "SSH_ASKPASS", "SSH_AUTH_SOCK", "SSH_ASKPASS_REQUIRE"}, {"SHELL=/bin/sh"});
+    if (!process.started()) {
+        result.outcome = "exec_failed";
+        result.detail = process.start_error();
+        return result;
+    }
+    Session session{process, deadline, cancel, result};
+    std::string line;
+    const auto status = process.read_line(line, 4096, deadline, cancel);
+    if (status == Subprocess::Status::ok && line == "started") {
+        result.started_seen = true;
+        if (target.protocol == RemoteProtocol::serve) serve_handshake(session);
+        else worker_handshake(session);
+    } else if (status == Subprocess::Status::ok || status == Subprocess::Status::eof) {
+        result.unexpected_output = line;
+        result.outcome = "eof";
+    } else {
+        session.fail(status, line);
+    }
+    result.ssh_exit_code = process.finish(std::chrono::milliseconds(200));
+    result.ssh_stderr = process.stderr_text();
+    if (result.ssh_stderr.find("exec failed") == 0 && result.ssh_exit_code == 127) result.outcome = "exec_failed";
+    classify_failure(result, target);
+    result.elapsed_ms = static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
+    return result;
+}
+
+}  // namespace nbd::probe
