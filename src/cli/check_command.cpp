@@ -1,6 +1,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -17,6 +18,14 @@
 
 namespace nbd::cli {
 namespace {
+
+// Set by SIGINT/SIGTERM: probes stop at their next slice and the run ends cleanly.
+std::atomic<bool>& interrupted() {
+    static std::atomic<bool> flag{false};
+    return flag;
+}
+
+extern "C" void on_interrupt(int) { interrupted().store(true); }
 
 // --user, else $SUDO_USER, else the invoking user. Only an explicit --user must exist.
 std::optional<std::string> default_user() {
@@ -97,12 +106,18 @@ int run_check_command(const Options& options, std::ostream& out, std::ostream& /
     for (const auto& [host, dir] : options.remote_roots)
         if (!std::filesystem::is_directory(dir, ec)) throw UsageError("--remote-root " + host + ": '" + dir + "' is not a directory");
 
+    std::signal(SIGINT, on_interrupt);
+    std::signal(SIGTERM, on_interrupt);
     facts::GatherOptions gather;
     gather.root = options.root;
     gather.user = options.user ? options.user : default_user();
     gather.system = options.system;
     gather.builders_spec = options.builders;
     gather.remote_roots = options.remote_roots;
+    gather.live = !options.offline;
+    gather.timeout_seconds = options.timeout_seconds;
+    gather.jobs = options.jobs;
+    gather.cancel = &interrupted();
     const nlohmann::json facts = facts::gather_facts(gather);
     check_user(options, facts);
     check_remote_roots(facts);

@@ -1,5 +1,6 @@
 #include "nix_builder_doctor/cli/options.hpp"
 
+#include <algorithm>
 #include <cxxopts.hpp>
 
 #include "nix_builder_doctor/util/strings.hpp"
@@ -81,6 +82,16 @@ std::string usage_text() {
 
 Options parse_options(int argc, const char* const* argv) {
     auto parser = make_parser();
+    // Unknown long options first, with our own message and suggestion.
+    const auto known = option_names();
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--") break;
+        if (arg.rfind("--", 0) != 0) continue;
+        const std::string name = arg.substr(0, arg.find('='));
+        if (std::find(known.begin(), known.end(), name) == known.end())
+            throw UsageError("unknown option " + name + suggest(name, known));
+    }
     cxxopts::ParseResult result;
     try {
         result = parser.parse(argc, argv);

@@ -121,8 +121,11 @@ void check_condition(const nlohmann::json& c) {
         }
     }
     for (const char* op : kOperators)
-        if (c.contains(op) && c[op].is_object() && (!c[op].contains("path") || !c[op]["path"].is_string()))
-            throw std::invalid_argument(std::string("the operand of '") + op + "' must be a value or {\"path\": \"...\"}");
+        if (c.contains(op) && c[op].is_object()) {
+            if (!c[op].contains("path") || !c[op]["path"].is_string())
+                throw std::invalid_argument(std::string("the operand of '") + op + "' must be a value or {\"path\": \"...\"}");
+            check_path_syntax(c[op]["path"].get<std::string>(), false);
+        }
     for (const char* op : {"exists", "empty"})
         if (c.contains(op) && !c[op].is_boolean()) throw std::invalid_argument(std::string("'") + op + "' takes true or false");
 }

@@ -89,6 +89,7 @@ nlohmann::json describe_machine(GatherContext& ctx, const parse::Machine& m, con
     b["speed_factor"] = m.speed_factor;
     b["supported_features"] = m.supported_features;
     b["mandatory_features"] = m.mandatory_features;
+    b["nix_program"] = s.scheme == "ssh" ? "nix-store" : "nix-daemon";
     b["is_ssh"] = s.scheme == "ssh" || s.scheme == "ssh-ng" || s.scheme == "mounted-ssh-ng";
     b["scheme_supported"] = kBuildSchemes.count(s.scheme) > 0;
     if (!b["scheme_supported"].get<bool>()) {

@@ -13,6 +13,7 @@ nlohmann::json gather_facts(const GatherOptions& options) {
     gather_builders(ctx);
     gather_ssh_views(ctx);
     gather_remote_roots(ctx);
+    if (options.live) gather_live(ctx);
     gather_nixos(ctx);
     gather_file_records(ctx);
     return ctx.facts;

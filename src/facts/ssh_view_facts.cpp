@@ -68,6 +68,7 @@ void lookup_in(const parse::KnownHosts& known, const std::string& file, const st
         KnownKey k;
         k.key_line = parse::public_key_line(*e->key);
         k.facts = {{"file", file},          {"line", e->line},  {"marker", marker}, {"type", e->key->plain_type},
+                   {"key_line", k.key_line},
                    {"fingerprint", e->key->fingerprint}, {"hashed", e->hashed}, {"pinned", pinned},
                    {"without_port", found.without_port}};
         out.push_back(std::move(k));

@@ -36,7 +36,7 @@ std::string indent(const std::string& text, const std::string& pad) {
     return out;
 }
 
-void render_finding(std::string& out, const engine::Finding& f, const Palette& p) {
+void render_finding(std::string& out, const engine::Finding& f, const Palette& p, bool in_builder_group) {
     const std::string pad = "           ";
     out += "  " + severity_label(f.severity, p) + "  " + p.bold + f.rule + p.reset + "\n";
     std::string where;
@@ -47,7 +47,8 @@ void render_finding(std::string& out, const engine::Finding& f, const Palette& p
     }
     // Inside a builder's group the message need not repeat the builder.
     std::string message = f.message;
-    if (!f.builder.empty() && message.rfind(f.builder + ": ", 0) == 0) message = message.substr(f.builder.size() + 2);
+    if (in_builder_group && !f.builder.empty() && message.rfind(f.builder + ": ", 0) == 0)
+        message = message.substr(f.builder.size() + 2);
     out += pad + indent(where + message, pad) + "\n";
     if (!f.fix.empty()) out += pad + p.green + "fix: " + p.reset + indent(f.fix, pad + "     ") + "\n";
 }
@@ -77,7 +78,7 @@ std::string render_text(const Report& r, const TextStyle& style) {
         out += "\n" + p.bold + b.uri + p.reset + (b.where.empty() ? "" : p.dim + "  (" + b.where + ")" + p.reset) + "\n";
         int errors = 0, warnings = 0;
         for (const auto* f : by_builder[b.uri]) {
-            render_finding(out, *f, p);
+            render_finding(out, *f, p, true);
             errors += f->severity == engine::Severity::error;
             warnings += f->severity == engine::Severity::warning;
         }
@@ -96,7 +97,7 @@ std::string render_text(const Report& r, const TextStyle& style) {
     for (const auto& [builder, list] : by_builder) general.insert(general.end(), list.begin(), list.end());
     if (!general.empty()) {
         out += "\n" + p.bold + "This machine" + p.reset + "\n";
-        for (const auto* f : general) render_finding(out, *f, p);
+        for (const auto* f : general) render_finding(out, *f, p, false);
     }
     out += "\n" + plural(r.summary.error, "error") + ", " + plural(r.summary.warning, "warning") + ", " +
            std::to_string(r.summary.info) + " info";

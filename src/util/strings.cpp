@@ -104,8 +104,23 @@ std::optional<std::string> nearest(std::string_view word, const std::vector<std:
     }
     // Close enough to be a typo: at most a third of the word, and at least 1 or 2 edits.
     const std::size_t limit = std::max<std::size_t>(2, word.size() / 3);
-    if (!best || best_distance == 0 || best_distance > limit) return std::nullopt;
-    return best;
+    if (best && best_distance > 0 && best_distance <= limit) return best;
+    // A word typed only in part ("hostkey.unknwn" for hostkey.unknown-to-root): compare it with
+    // the start of each candidate.
+    std::optional<std::string> prefix_best;
+    std::size_t prefix_distance = std::numeric_limits<std::size_t>::max();
+    if (word.size() >= 4) {
+        for (const auto& candidate : candidates) {
+            if (candidate.size() <= word.size()) continue;
+            const auto d = edit_distance(lowered, to_lower(candidate.substr(0, word.size())));
+            if (d < prefix_distance) {
+                prefix_distance = d;
+                prefix_best = candidate;
+            }
+        }
+    }
+    if (prefix_best && prefix_distance <= std::max<std::size_t>(1, word.size() / 6)) return prefix_best;
+    return std::nullopt;
 }
 
 bool wildcard_match(std::string_view text, std::string_view pattern) {

@@ -3,6 +3,7 @@
 // plain JSON so that users can see them (--dump-facts) and rules can only read, never compute.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -16,6 +17,10 @@ struct GatherOptions {
     std::optional<std::string> system;         // --system
     std::optional<std::string> builders_spec;  // --builders
     std::map<std::string, std::string> remote_roots;  // --remote-root HOST=DIR
+    bool live = false;            // probe the builders (not --offline)
+    double timeout_seconds = 10;  // per builder, every stage together
+    int jobs = 16;                // builders probed at once
+    const std::atomic<bool>* cancel = nullptr;  // set on Ctrl-C
 };
 
 nlohmann::json gather_facts(const GatherOptions& options);

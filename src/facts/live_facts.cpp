@@ -1,0 +1,248 @@
+// Live facts: every SSH builder is probed at once (bounded by --jobs), each within --timeout for
+// all its stages: the libssh2 X-ray and the OpenSSH ground truth run side by side. The results
+// become /builders/*/live and the builder's `stages`, with what they mean for the rules.
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <thread>
+
+#include "nix_builder_doctor/facts/producers.hpp"
+#include "nix_builder_doctor/probe/ground_truth.hpp"
+#include "nix_builder_doctor/probe/xray.hpp"
+#include "nix_builder_doctor/util/strings.hpp"
+
+namespace nbd::facts {
+namespace {
+
+struct Job {
+    bool run_truth = false;
+    probe::XrayTarget xray;
+    probe::GroundTruthTarget truth;
+    probe::XrayResult xray_result;
+    probe::GroundTruthResult truth_result;
+};
+
+std::vector<probe::CandidateKey> candidate_keys(const nlohmann::json& view) {
+    std::vector<probe::CandidateKey> keys;
+    if (view.is_null() || !view.contains("identities")) return keys;
+    for (const auto& id : view["identities"]) {
+        const std::string line = id.value("public_key", "");
+        if (line.empty() || !id.value("exists", false)) continue;
+        keys.push_back({id["path"].get<std::string>(), line, id.value("source", "")});
+    }
+    return keys;
+}
+
+Job make_job(const nlohmann::json& b, const parse::Machine& machine, std::chrono::milliseconds deadline) {
+    Job job;
+    const auto& ssh = b["ssh"];
+    job.xray.host = ssh["hostname"]["value"].get<std::string>();
+    job.xray.port = std::atoi(ssh["port"]["value"].get<std::string>().c_str());
+    job.xray.user = ssh["user"]["value"].get<std::string>();
+    job.xray.keys = candidate_keys(ssh);
+    job.xray.deadline = deadline;
+    // Like OpenSSH, prefer the host key types already known for this host.
+    for (const auto& k : ssh["known_hosts"]["keys"]) {
+        const std::string type = k.value("type", "");
+        if (k["marker"] == "" && std::find(job.xray.host_key_algorithms.begin(), job.xray.host_key_algorithms.end(), type) ==
+                                     job.xray.host_key_algorithms.end())
+            job.xray.host_key_algorithms.push_back(type);
+    }
+    if (!job.xray.host_key_algorithms.empty())
+        for (const auto& a : probe::kDefaultHostKeyAlgorithms)
+            if (std::find(job.xray.host_key_algorithms.begin(), job.xray.host_key_algorithms.end(), a) == job.xray.host_key_algorithms.end())
+                job.xray.host_key_algorithms.push_back(a);
+
+    auto& t = job.truth;
+    t.protocol = b["scheme"] == "ssh" ? probe::RemoteProtocol::serve : probe::RemoteProtocol::worker;
+    t.destination = (machine.store.has_user ? machine.store.user + "@" : "") + machine.store.host;
+    if (machine.store.port) t.port = static_cast<int>(*machine.store.port);
+    if (machine.ssh_key) t.identity_file = *machine.ssh_key;
+    if (b["host_key"].value("valid", false))
+        t.pinned_known_host = machine.store.host + " " + b["host_key"]["key_line"].get<std::string>();
+    if (const auto* program = machine.store.param("remote-program")) t.remote_program = util::split_tokens(*program, " ");
+    if (const auto* store = machine.store.param("remote-store")) t.remote_store = *store;
+    // ssh would write an unknown key to known_hosts under accept-new / no: the doctor never writes.
+    t.forbid_host_key_writes = ssh.value("accepts_unknown_host_keys", false);
+    t.deadline = deadline;
+    return job;
+}
+
+nlohmann::json xray_json(const probe::XrayResult& r) {
+    nlohmann::json stages = nlohmann::json::object();
+    nlohmann::json details = nlohmann::json::object();
+    for (const auto& s : r.stages) {
+        stages[s.name] = s.outcome;
+        details[s.name] = s.detail;
+    }
+    nlohmann::json keys = nlohmann::json::array();
+    for (const auto& k : r.keys)
+        keys.push_back({{"path", k.path}, {"type", k.type}, {"fingerprint", k.fingerprint}, {"verdict", k.verdict}, {"reason", k.reason}});
+    return {{"stages", stages},         {"details", details},         {"banner", r.banner},
+            {"addresses", r.addresses}, {"host_key_line", r.host_key_line}, {"host_key_type", r.host_key_type},
+            {"host_key_fingerprint", r.host_key_fingerprint}, {"auth_methods", r.auth_methods}, {"keys", keys},
+            {"completed_within_deadline", r.completed_within_deadline}};
+}
+
+nlohmann::json truth_json(const probe::GroundTruthResult& r) {
+    const std::uint64_t v = r.protocol_version;
+    return {{"outcome", r.outcome},
+            {"detail", r.detail},
+            {"ssh_exit_code", r.ssh_exit_code},
+            {"ssh_stderr", r.ssh_stderr},
+            {"ssh_error", util::trim(r.ssh_stderr.substr(r.ssh_stderr.rfind('\n', r.ssh_stderr.size() > 1 ? r.ssh_stderr.size() - 2 : 0) + 1))},
+            {"started", r.started_seen},
+            {"unexpected_output", r.unexpected_output},
+            {"protocol_version", v ? std::to_string(v >> 8) + "." + std::to_string(v & 0xff) : ""},
+            {"daemon_version", r.daemon_version},
+            {"trusted", r.trusted},
+            {"remote_error", r.remote_error},
+            {"elapsed_ms", r.elapsed_ms},
+            {"command", util::join(r.argv, " ")}};
+}
+
+bool is_private_address(const std::string& address) {
+    in_addr v4{};
+    if (::inet_pton(AF_INET, address.c_str(), &v4) == 1) {
+        const std::uint32_t a = ntohl(v4.s_addr);
+        return (a >> 24) == 10 || (a >> 20) == (172u << 4 | 1) || (a >> 16) == (192u << 8 | 168) ||
+               (a >> 22) == (100u << 2 | 1);  // 100.64.0.0/10 (CGNAT, Tailscale)
+    }
+    return util::starts_with(util::to_lower(address), "fd");
+}
+
+// VPN interfaces the kernel lists (WireGuard, OpenConnect/OpenVPN tun, Tailscale, ZeroTier).
+bool vpn_interface_up() {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/sys/class/net", ec)) {
+        const std::string name = e.path().filename().string();
+        for (const char* prefix : {"wg", "tun", "tailscale", "zt", "utun", "ppp", "nebula"})
+            if (util::starts_with(name, prefix)) return true;
+    }
+    return false;
+}
+
+// What the presented host key means for the principal.
+std::string host_key_status(const nlohmann::json& b, const std::string& presented) {
+    if (presented.empty()) return "";
+    const auto& known = b["ssh"]["known_hosts"]["keys"];
+    bool any_plain = false;
+    for (const auto& k : known) {
+        if (k.value("key_line", "") != presented) continue;
+        if (k["marker"] == "revoked") return "revoked";
+    }
+    for (const auto& k : known) {
+        if (k["marker"] != "") continue;
+        any_plain = true;
+        if (k.value("key_line", "") == presented) return "known";
+    }
+    if (b["host_key"].value("valid", false) && b["host_key"]["key_line"] != presented) return "pinned_mismatch";
+    return any_plain ? "changed" : "unknown";
+}
+
+void record(nlohmann::json& b, Job& job, bool vpn_up) {
+    nlohmann::json live;
+    live["xray"] = xray_json(job.xray_result);
+    live["ground_truth"] = job.run_truth ? truth_json(job.truth_result) : nlohmann::json{{"outcome", "not_run"}};
+    const auto& stages = live["xray"]["stages"];
+    const std::string presented = job.xray_result.host_key_line;
+    live["host_key_status"] = host_key_status(b, presented);
+
+    // Keys: what the server said about each key the principal offers.
+    int accepted = 0, refused = 0, unknown = 0;
+    for (const auto& k : job.xray_result.keys) {
+        if (k.verdict == "accepted") ++accepted;
+        else if (k.verdict == "refused") ++refused;
+        else ++unknown;
+    }
+    live["keys_accepted"] = accepted;
+    live["keys_refused"] = refused;
+    live["keys_unknown"] = unknown;
+    const bool auth_reached = stages.value("auth_methods", "") == "ok";
+    const auto& methods = job.xray_result.auth_methods;
+    live["publickey_offered"] = !auth_reached || std::find(methods.begin(), methods.end(), "publickey") != methods.end();
+    // Every key was asked and refused, and OpenSSH itself was refused too.
+    const auto& truth = job.truth_result;
+    const bool truth_denied = truth.ssh_stderr.find("Permission denied") != std::string::npos;
+    live["all_keys_refused"] = auth_reached && live["publickey_offered"].get<bool>() && accepted == 0 && refused > 0 &&
+                               (unknown == 0 || truth_denied);
+    live["nologin"] = truth.unexpected_output.find("This account is currently not available") != std::string::npos;
+    live["shell_noise"] = truth.outcome == "protocol_mismatch" && !live["nologin"].get<bool>();
+    live["daemon_unreachable"] = truth.ssh_stderr.find("cannot connect to socket") != std::string::npos ||
+                                 truth.ssh_stderr.find("cannot connect to daemon") != std::string::npos ||
+                                 truth.remote_error.find("cannot connect to socket") != std::string::npos;
+    live["untrusted"] = truth.trusted == 0;
+    live["private_address_without_vpn"] = false;
+    for (const auto& a : job.xray_result.addresses)
+        if (is_private_address(a) && !vpn_up) live["private_address_without_vpn"] = true;
+    live["vpn_hint"] = live["private_address_without_vpn"].get<bool>()
+                           ? "; the address is private and no VPN interface is up here: connect the VPN (WireGuard, Tailscale, OpenConnect) first"
+                           : "";
+    // The two probes disagree about whether root can log in.
+    const bool xray_says_in = accepted > 0;
+    const bool truth_in = truth.started_seen;
+    const bool truth_decided = job.run_truth && truth.outcome != "timeout" && truth.outcome != "cancelled" && truth.outcome != "exec_failed";
+    live["probe_disagreement"] = "";
+    if (truth_decided && stages.value("hostkey", "") == "ok" && xray_says_in && !truth_in && truth_denied)
+        live["probe_disagreement"] = "the X-ray saw the builder accept one of the keys, but OpenSSH was refused: " +
+                                     live["ground_truth"]["ssh_error"].get<std::string>();
+    else if (truth_decided && truth_in && auth_reached && accepted == 0 && unknown == 0 && refused > 0)
+        live["probe_disagreement"] = "OpenSSH logged in, but the X-ray saw every key refused";
+    // Protocol versions below what current Nix clients accept.
+    live["version_skew"] = "";
+    const std::uint64_t v = truth.protocol_version;
+    if (v && b["scheme"] == "ssh" && (v >> 8) == 2 && (v & 0xff) < 5)
+        live["version_skew"] = "the builder's nix-store speaks serve protocol 2." + std::to_string(v & 0xff) + " (Nix 2.0); current Nix needs 2.5 or later";
+    if (v && b["scheme"] != "ssh" && (v >> 8) == 1 && (v & 0xff) < 18)
+        live["version_skew"] = "the builder's nix-daemon speaks protocol 1." + std::to_string(v & 0xff) + "; current Nix needs 1.18 or later";
+    b["live"] = live;
+
+    // The builder's stages for the report: the X-ray's, then the ground truth's protocol stage.
+    nlohmann::json out = stages;
+    if (job.run_truth) out["nix"] = truth.outcome;
+    b["stages"] = out;
+    b["probed"] = true;
+}
+
+}  // namespace
+
+void gather_live(GatherContext& ctx) {
+    auto& builders = ctx.facts["builders"];
+    const auto deadline = std::chrono::milliseconds(static_cast<long long>(ctx.options.timeout_seconds * 1000));
+    const bool truth_possible = ctx.options.root == "/" && ::geteuid() == ctx.principal_uid;
+    ctx.facts["ground_truth"] = {{"ran", truth_possible},
+                                 {"why_not", truth_possible ? ""
+                                             : ctx.options.root != "/" ? "--root: OpenSSH would read this machine's files, not the tree's"
+                                                                       : "not running as " + ctx.principal + ": run with sudo"}};
+    std::vector<std::size_t> indexes;
+    std::vector<Job> jobs;
+    for (std::size_t i = 0; i < builders.size(); ++i) {
+        if (!builders[i].value("is_ssh", false) || !builders[i].contains("ssh")) continue;
+        indexes.push_back(i);
+        jobs.push_back(make_job(builders[i], ctx.machines[i], deadline));
+        // OpenSSH reads the files of the account it runs as: only the principal's run, on the
+        // real root, is the daemon's truth.
+        jobs.back().run_truth = truth_possible;
+    }
+    std::atomic<std::size_t> next{0};
+    auto worker = [&] {
+        for (std::size_t i = next++; i < jobs.size(); i = next++) {
+            Job& job = jobs[i];
+            std::thread truth;
+            if (job.run_truth)
+                truth = std::thread([&job, &ctx] { job.truth_result = probe::run_ground_truth(job.truth, ctx.options.cancel); });
+            job.xray_result = probe::run_xray(job.xray, ctx.options.cancel);
+            if (truth.joinable()) truth.join();
+        }
+    };
+    std::vector<std::thread> pool;
+    const std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(std::max(1, ctx.options.jobs)), jobs.size());
+    for (std::size_t w = 0; w < workers; ++w) pool.emplace_back(worker);
+    for (auto& t : pool) t.join();
+    const bool vpn_up = vpn_interface_up();
+    for (std::size_t j = 0; j < jobs.size(); ++j) record(builders[indexes[j]], jobs[j], vpn_up);
+}
+
+}  // namespace nbd::facts
