@@ -64,7 +64,8 @@ BannerScan scan_banner(std::string_view received) {
         if (nl == std::string_view::npos) break;
         if (util::starts_with(line, "SSH-")) {
             scan.line = std::string(line);
-            const bool v2 = util::starts_with(line, "SSH-2.0-") || util::starts_with(line, "SSH-1.99-");
+            const bool v2 =
+                util::starts_with(line, "SSH-2.0-") || util::starts_with(line, "SSH-1.99-");
             scan.kind = v2 && line.find('\0') == std::string_view::npos ? BannerScan::Kind::ssh
                                                                         : BannerScan::Kind::not_ssh;
             scan.offset = pos;

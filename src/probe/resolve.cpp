@@ -90,9 +90,9 @@ ResolveResult resolve(std::string_view host_in, int port, const Deadline& deadli
     std::string host(host_in);
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
         host = host.substr(1, host.size() - 2);
-    if (host.empty()) {
+    if (host.empty() || port < 1 || port > 65535) {
         result.outcome = "error";
-        result.detail = "no host name";
+        result.detail = host.empty() ? "no host name" : "invalid port " + std::to_string(port);
         return result;
     }
     const std::string service = std::to_string(port);

@@ -29,8 +29,8 @@ struct Notes {
     std::string disconnect_message;  // the server's SSH_MSG_DISCONNECT text
 };
 
-void on_disconnect(LIBSSH2_SESSION*, int reason, const char* message, int message_len,
-                   const char*, int, void** abstract) {
+void on_disconnect(LIBSSH2_SESSION*, int reason, const char* message, int message_len, const char*,
+                   int, void** abstract) {
     auto* notes = static_cast<Notes*>(*abstract);
     std::string text = message != nullptr && message_len > 0
                            ? std::string(message, static_cast<std::size_t>(message_len))
@@ -172,8 +172,7 @@ StepResult SshSession::handshake(int fd, const std::vector<std::string>& host_ke
     if (rc == kTimedOut) return {"timeout", "the key exchange did not finish before the deadline"};
     const std::string detail = s.last_error() + " (libssh2 error " + std::to_string(rc) +
                                "; host key algorithms offered: " + preference + ")";
-    if (is_connection_error(rc) || !s.notes.disconnect_message.empty())
-        return {"closed", detail};
+    if (is_connection_error(rc) || !s.notes.disconnect_message.empty()) return {"closed", detail};
     return {"failed", detail};
 }
 
@@ -204,8 +203,8 @@ StepResult SshSession::auth_methods(const std::string& user, const Deadline& dea
     none_accepted = false;
     std::string list;
     const int rc = s.drive(deadline, [&] {
-        const char* got = libssh2_userauth_list(s.session, user.c_str(),
-                                                static_cast<unsigned int>(user.size()));
+        const char* got =
+            libssh2_userauth_list(s.session, user.c_str(), static_cast<unsigned int>(user.size()));
         if (got != nullptr) {
             list = got;
             return 0;

@@ -73,13 +73,13 @@ PreparedKey prepare(const CandidateKey& candidate, KeyVerdict& verdict) {
 }
 
 class Probe {
-public:
+  public:
     Probe(const XrayTarget& target, const std::atomic<bool>* cancel)
         : m_target(target), m_deadline(target.deadline, cancel) {}
 
     XrayResult run();
 
-private:
+  private:
     // Records a stage; false when the probe stops there.
     bool record(const char* name, const std::string& outcome, const std::string& detail,
                 Deadline::Clock::time_point started);
@@ -90,15 +90,15 @@ private:
     const XrayTarget& m_target;
     Deadline m_deadline;
     XrayResult m_result;
-    Address m_address;      // the address the first connection reached; reconnects use it
+    Address m_address;       // the address the first connection reached; reconnects use it
     util::Bytes m_host_key;  // the first connection's host key; a reconnect must see the same
     bool m_publickey_error = false;
 };
 
 bool Probe::record(const char* name, const std::string& outcome, const std::string& detail,
                    Deadline::Clock::time_point started) {
-    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-        Deadline::Clock::now() - started);
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Deadline::Clock::now() - started);
     m_result.stages.push_back({name, outcome, detail, static_cast<long>(elapsed.count())});
     if (cuts_short(outcome)) m_result.completed_within_deadline = false;
     if (outcome == "cancelled") m_result.cancelled = true;
@@ -175,8 +175,8 @@ XrayResult Probe::run() {
             m_result.keys[i].reason = "the server let the user in without any key";
         }
         record("publickey", "skipped", "the server needs no authentication", started);
-    } else if (std::find(m_result.auth_methods.begin(), m_result.auth_methods.end(),
-                         "publickey") == m_result.auth_methods.end()) {
+    } else if (std::find(m_result.auth_methods.begin(), m_result.auth_methods.end(), "publickey") ==
+               m_result.auth_methods.end()) {
         for (std::size_t i = 0; i < m_target.keys.size(); ++i) {
             KeyVerdict& v = m_result.keys[i];
             const PreparedKey prepared = prepare(m_target.keys[i], v);
@@ -258,8 +258,8 @@ void Probe::ask_keys(std::unique_ptr<Connection> connection) {
         if (same_as[i] != n) continue;
         if (to_ask.size() >= kMaxKeys) {
             v.verdict = "unknown";
-            v.reason = "not asked: at most " + std::to_string(kMaxKeys) +
-                       " keys are asked per builder";
+            v.reason =
+                "not asked: at most " + std::to_string(kMaxKeys) + " keys are asked per builder";
             continue;
         }
         to_ask.push_back(i);
@@ -280,8 +280,8 @@ void Probe::ask_keys(std::unique_ptr<Connection> connection) {
                     break;
                 }
             }
-            const KeyQuery q = connection->ssh.query_publickey(m_target.user, prepared[i].blob,
-                                                               m_deadline);
+            const KeyQuery q =
+                connection->ssh.query_publickey(m_target.user, prepared[i].blob, m_deadline);
             if (q.answer == KeyAnswer::accepted || q.answer == KeyAnswer::authenticated) {
                 v.verdict = "accepted";
                 v.reason = q.detail;
@@ -321,9 +321,9 @@ XrayResult run_xray(const XrayTarget& target, const std::atomic<bool>* cancel) {
     Probe probe(target, cancel);
     const auto started = Deadline::Clock::now();
     XrayResult result = probe.run();
-    result.elapsed_ms = static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                              Deadline::Clock::now() - started)
-                                              .count());
+    result.elapsed_ms = static_cast<long>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(Deadline::Clock::now() - started)
+            .count());
     return result;
 }
 

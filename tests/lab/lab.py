@@ -459,6 +459,9 @@ class Lab:
         with open("/etc/group") as f:
             group = f.read()
         uid = self._nix_uid
+        # replace any real "nix" entry: inside this builder, nix is the lab's user
+        passwd = "".join(ln for ln in passwd.splitlines(True) if not ln.startswith("nix:"))
+        group = "".join(ln for ln in group.splitlines(True) if not ln.startswith("nix:"))
         passwd = passwd.rstrip("\n") + f"\nnix:x:{uid}:{uid}:lab builder user:{NODE_DIR}/home/nix:{shell}\n"
         group = group.rstrip("\n") + f"\nnix:x:{uid}:\n"
         _write(os.path.join(d, "etc", "passwd"), passwd)
@@ -924,7 +927,9 @@ def normalise_log(text: str, lab: Optional[Lab] = None) -> str:
     text = re.sub(r"(?<![0-9a-z])[0-9a-df-np-sv-z]{32}-(?=[a-z])", "<hash>-", text)
     text = re.sub(r"SHA256:[A-Za-z0-9+/]{43}", "SHA256:<fingerprint>", text)
     text = re.sub(r"\x1b\[[0-9;]*m", "", text)  # Nix colours its error messages
-    text = re.sub(r"(pid|port) \d+", r"\1 <n>", text)
+    text = re.sub(r"pid \d+", "pid <n>", text)
+    text = re.sub(r"port \d{4,5}\b", "port <n>", text)  # ephemeral ports (not 22)
+    text = re.sub(r"Transferred: sent \d+, received \d+ bytes", "Transferred: sent <n>, received <n> bytes", text)
     text = re.sub(r"\[\d+\]", "[<pid>]", text)
     text = re.sub(r"nbdlab-[0-9a-f]{12}-\d+", "nbdlab-<nonce>", text)
     text = re.sub(r"builds/[0-9a-f]{12}\.nix", "builds/<nonce>.nix", text)
@@ -977,7 +982,7 @@ def listen(mode: str, address: str, port: int, seconds: float) -> int:
             conn, peer = srv.accept()
         except socket.timeout:
             continue
-        print(f"accepted {peer[0]}:{peer[1]}", flush=True)
+        print(f"accepted a connection from {peer[0]}", flush=True)
         if mode == "silent":
             held.append(conn)  # never read, never write, never close
         elif mode == "garbage":
@@ -1040,7 +1045,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return 2
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        with Lab(args.workdir, private_net=not args.host_net, keep=args.keep or args.cmd == "up") as lab:
+        with Lab(args.workdir, private_net=not args.host_net, keep=args.keep) as lab:
             for variant, scheme in _parse_specs(args.specs):
                 lab.add_builder(_builder_name(variant, scheme), variant, scheme=scheme)
             lab.start()

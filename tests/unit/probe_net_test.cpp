@@ -1,13 +1,12 @@
 // The parts of the probe below SSH that need no server: identification-line scanning, name
 // resolution with a deadline (with a resolver that stalls, as getaddrinfo does when the DNS
 // server does not answer), and the deadline itself.
+#include <gtest/gtest.h>
 #include <netdb.h>
 
 #include <atomic>
 #include <chrono>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "nix_builder_doctor/probe/deadline.hpp"
 #include "nix_builder_doctor/probe/net.hpp"
@@ -95,6 +94,8 @@ TEST(ProbeResolve, FailuresAreClassified) {
     EXPECT_EQ(resolve("builder.invalid", 22, Deadline(5s), noname).outcome, "no_such_host");
     EXPECT_EQ(resolve("builder.invalid", 22, Deadline(5s), again).outcome, "dns_timeout");
     EXPECT_EQ(resolve("", 22, Deadline(5s)).outcome, "error");
+    EXPECT_EQ(resolve("127.0.0.1", 0, Deadline(5s)).outcome, "error");
+    EXPECT_EQ(resolve("127.0.0.1", 65536, Deadline(5s)).outcome, "error");
 }
 
 // Stands for getaddrinfo when the DNS server does not answer.

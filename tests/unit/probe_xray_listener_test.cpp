@@ -1,6 +1,7 @@
 // The X-ray against things that are not (working) SSH servers, all on 127.0.0.1: a closed port,
 // a listener that never speaks, one that answers HTTP, one that resets; the deadline and the
 // cancel flag must hold against each, also with several probes at once.
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -8,12 +9,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "nix_builder_doctor/probe/xray.hpp"
 
@@ -30,7 +30,7 @@ long ms_since(Clock::time_point t) {
 
 // A TCP listener on 127.0.0.1 that treats every connection the same way.
 class FakeServer {
-public:
+  public:
     enum class Mode {
         silent,  // accepts and never speaks
         text,    // sends `reply` and closes
@@ -38,7 +38,8 @@ public:
         linger   // sends `reply` and keeps the connection open
     };
 
-    explicit FakeServer(Mode mode, std::string reply = "") : m_mode(mode), m_reply(std::move(reply)) {
+    explicit FakeServer(Mode mode, std::string reply = "")
+        : m_mode(mode), m_reply(std::move(reply)) {
         m_listen = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         sockaddr_in a{};
         a.sin_family = AF_INET;
@@ -58,7 +59,7 @@ public:
     }
     int port() const { return m_port; }
 
-private:
+  private:
     void serve() {
         pollfd p{m_listen, POLLIN, 0};
         while (!m_stop) {
@@ -103,7 +104,10 @@ XrayTarget target(int port, std::chrono::milliseconds deadline) {
     t.port = port;
     t.user = "root";
     t.deadline = deadline;
-    t.keys.push_back({"/k.pub", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINUC4fJo7zEzMmGnIf/oaiUKS2Ao4+G2tMAhIWenVNa3", "test"});
+    t.keys.push_back(
+        {"/k.pub",
+         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINUC4fJo7zEzMmGnIf/oaiUKS2Ao4+G2tMAhIWenVNa3",
+         "test"});
     return t;
 }
 
@@ -215,11 +219,12 @@ TEST(ProbeXrayListener, BannerThenSilenceIsKexTimeout) {
 }
 
 TEST(ProbeXrayListener, BannerThenGarbageIsKexFailedOrClosed) {
-    FakeServer server(FakeServer::Mode::text, "SSH-2.0-Fake_1.0\r\nthis is no binary packet at all\r\n");
+    FakeServer server(FakeServer::Mode::text,
+                      "SSH-2.0-Fake_1.0\r\nthis is no binary packet at all\r\n");
     const XrayResult r = run_xray(target(server.port(), 5s));
     EXPECT_EQ(last(r).name, "kex");
-    EXPECT_TRUE(last(r).outcome == "failed" || last(r).outcome == "closed") << last(r).outcome
-                                                                            << ": " << last(r).detail;
+    EXPECT_TRUE(last(r).outcome == "failed" || last(r).outcome == "closed")
+        << last(r).outcome << ": " << last(r).detail;
 }
 
 TEST(ProbeXrayListener, CancelStopsAProbeOfASilentListenerEarly) {
@@ -260,6 +265,36 @@ TEST(ProbeXrayListener, EightParallelProbesOfASilentListenerTakeOneDeadline) {
         EXPECT_EQ(last(r).name, "banner");
         EXPECT_EQ(last(r).outcome, "timeout");
     }
+}
+
+std::size_t open_fds() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd"))
+        ++n;
+    return n;
+}
+
+TEST(ProbeXrayListener, EverySocketIsClosedOnEveryPath) {
+    const std::size_t before = open_fds();
+    {
+        std::atomic<bool> cancel{false};
+        FakeServer silent(FakeServer::Mode::silent);
+        FakeServer http(FakeServer::Mode::text, "HTTP/1.0 400 Bad Request\r\n");
+        FakeServer reset(FakeServer::Mode::reset);
+        FakeServer fake_ssh(FakeServer::Mode::linger, "SSH-2.0-Fake_1.0\r\n");
+        run_xray(target(closed_port(), 1s));
+        run_xray(target(silent.port(), 300ms));
+        run_xray(target(http.port(), 1s));
+        run_xray(target(reset.port(), 1s));
+        run_xray(target(fake_ssh.port(), 300ms));
+        std::thread canceller([&] {
+            std::this_thread::sleep_for(100ms);
+            cancel = true;
+        });
+        run_xray(target(fake_ssh.port(), 10s), &cancel);
+        canceller.join();
+    }
+    EXPECT_EQ(open_fds(), before);
 }
 
 }  // namespace

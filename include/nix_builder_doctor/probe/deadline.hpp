@@ -9,7 +9,7 @@
 namespace nbd::probe {
 
 class Deadline {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
     static constexpr std::chrono::milliseconds kSlice{100};
 
@@ -25,7 +25,7 @@ public:
     // Milliseconds since the deadline was created.
     long elapsed_ms() const;
 
-private:
+  private:
     Clock::time_point m_start;
     Clock::time_point m_end;
     const std::atomic<bool>* m_cancel;

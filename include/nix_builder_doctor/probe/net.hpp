@@ -18,7 +18,7 @@ namespace nbd::probe {
 
 // A file descriptor that is closed when its owner goes away.
 class UniqueFd {
-public:
+  public:
     UniqueFd() = default;
     explicit UniqueFd(int fd) : m_fd(fd) {}
     UniqueFd(UniqueFd&& other) noexcept : m_fd(other.release()) {}
@@ -32,7 +32,7 @@ public:
     int release();
     void reset(int fd = -1);
 
-private:
+  private:
     int m_fd = -1;
 };
 

@@ -36,7 +36,7 @@ struct KeyQuery {
 };
 
 class SshSession {
-public:
+  public:
     SshSession();
     ~SshSession();  // frees the libssh2 session; the socket belongs to the caller
     SshSession(const SshSession&) = delete;
@@ -61,7 +61,7 @@ public:
 
     bool authenticated() const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };

@@ -35,8 +35,7 @@ struct XrayTarget {
 // OpenSSH's client order, restricted to what libssh2 1.10 can verify. libssh2 1.10 knows no
 // rsa-sha2-256/512 host keys: a server with only an RSA host key fails at kex.
 inline const std::vector<std::string> kDefaultHostKeyAlgorithms = {
-    "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-    "ssh-rsa"};
+    "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"};
 
 // Stage names, in order. A probe stops at the first stage that is not "ok" (or "skipped"); the
 // stages after it are absent from XrayResult::stages.
@@ -84,7 +83,7 @@ struct XrayResult {
     std::string host_key_fingerprint;  // "SHA256:..."
     std::vector<std::string> auth_methods;
     std::vector<KeyVerdict> keys;  // one per candidate, in the order given
-    int connections = 0;           // TCP connections made (a lost one is replaced, bounded)
+    int connections = 0;           // TCP connections attempted (a lost one is replaced, bounded)
     long elapsed_ms = 0;
     bool cancelled = false;
     // False when the deadline or the cancel flag cut the probe short.
