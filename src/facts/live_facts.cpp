@@ -157,6 +157,9 @@ void record(nlohmann::json& b, Job& job, bool vpn_up) {
         else if (k.verdict == "refused") ++refused;
         else ++unknown;
     }
+    std::vector<std::string> summary;
+    for (const auto& k : job.xray_result.keys) summary.push_back(k.path + ": " + k.verdict);
+    live["keys_summary"] = util::join(summary, ", ");
     live["keys_accepted"] = accepted;
     live["keys_refused"] = refused;
     live["keys_unknown"] = unknown;
@@ -203,7 +206,11 @@ void record(nlohmann::json& b, Job& job, bool vpn_up) {
     nlohmann::json out = stages;
     if (job.run_truth) out["nix"] = truth.outcome;
     b["stages"] = out;
-    b["probed"] = true;
+    // "ok" needs both probes through: every X-ray stage passed, and OpenSSH spoke Nix's protocol.
+    bool xray_ok = !job.xray_result.stages.empty();
+    for (const auto& st : job.xray_result.stages) xray_ok = xray_ok && (st.outcome == "ok" || st.outcome == "skipped");
+    b["probed"] = xray_ok && live["keys_accepted"].get<int>() + live["keys_unknown"].get<int>() > 0 &&
+                  (!job.run_truth || truth.outcome == "ok");
 }
 
 }  // namespace

@@ -194,6 +194,11 @@ void add_sshd_facts(RemoteContext& rc, nlohmann::json& r, const Account* account
                                            e.pubkey_accepted_algorithm_list.end();
             if (!accepted) out["refused_types"].push_back(t);
         }
+        std::vector<std::string> offered_paths;
+        for (const auto& id : (*view)["identities"])
+            if (!id.value("public_key", std::string()).empty()) offered_paths.push_back(id["path"].get<std::string>());
+        out["summary"] = util::join(offered_paths, ", ") + " not in " +
+                         (authorized_lines.empty() ? std::string("an empty or missing authorized_keys") : "authorized_keys");
         bool disjoint = !authorized_types.empty() && !types.empty();
         for (const auto& t : types) disjoint = disjoint && !authorized_types.count(t);
         out["types_disjoint"] = disjoint;
