@@ -10,6 +10,10 @@ echo "== build and unit tests"
 scripts/build.sh build
 (cd build && ctest --output-on-failure -j"$(nproc)")
 
+echo "== real builders: the lab self-test, then the doctor against real builds (needs root)"
+python3 tests/lab/test_lab_ground_truth.py --no-logs
+python3 tests/lab/test_doctor_vs_real_build.py build/nix-builder-doctor
+
 echo "== unit tests under ASan/UBSan"
 scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DNBD_SANITIZE=ON
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j"$(nproc)")

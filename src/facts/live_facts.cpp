@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "nix_builder_doctor/facts/memory_filesystem.hpp"
 #include "nix_builder_doctor/facts/producers.hpp"
 #include "nix_builder_doctor/probe/ground_truth.hpp"
 #include "nix_builder_doctor/probe/xray.hpp"
@@ -18,6 +19,8 @@ namespace {
 
 struct Job {
     bool run_truth = false;
+    bool fetch_files = false;
+    probe::RemoteScriptResult snapshot;
     probe::XrayTarget xray;
     probe::GroundTruthTarget truth;
     probe::XrayResult xray_result;
@@ -133,13 +136,20 @@ std::string host_key_status(const nlohmann::json& b, const std::string& presente
         if (k.value("key_line", "") != presented) continue;
         if (k["marker"] == "revoked") return "revoked";
     }
+    // The X-ray negotiates the types libssh2 knows; a recorded key of another type (RSA, which
+    // libssh2 1.10 cannot use) is not comparable, and OpenSSH would use that type instead.
+    const std::string presented_type = presented.substr(0, presented.find(' '));
+    bool other_types_only = false;
     for (const auto& k : known) {
         if (k["marker"] != "") continue;
-        any_plain = true;
         if (k.value("key_line", "") == presented) return "known";
+        if (k.value("type", "") == presented_type) any_plain = true;
+        else other_types_only = true;
     }
-    if (b["host_key"].value("valid", false) && b["host_key"]["key_line"] != presented) return "pinned_mismatch";
-    return any_plain ? "changed" : "unknown";
+    const auto& pin = b["host_key"];
+    if (pin.value("valid", false) && pin["key_line"] != presented && pin.value("type", "") == presented_type) return "pinned_mismatch";
+    if (any_plain) return "changed";
+    return other_types_only || pin.value("valid", false) ? "not_comparable" : "unknown";
 }
 
 void record(nlohmann::json& b, Job& job, bool vpn_up) {
@@ -188,7 +198,13 @@ void record(nlohmann::json& b, Job& job, bool vpn_up) {
     const bool truth_in = truth.started_seen;
     const bool truth_decided = job.run_truth && truth.outcome != "timeout" && truth.outcome != "cancelled" && truth.outcome != "exec_failed";
     live["probe_disagreement"] = "";
-    if (truth_decided && stages.value("hostkey", "") == "ok" && xray_says_in && !truth_in && truth_denied)
+    // sshd answers the key query for root even under PermitRootLogin no, and refuses only the
+    // signed attempt: an accepted key with OpenSSH denied, as root, is that.
+    const bool as_root = job.xray.user == "root";
+    live["root_login_refused"] = truth_decided && as_root && xray_says_in && !truth_in && truth_denied;
+    if (live["root_login_refused"].get<bool>()) {
+        // explained: not a disagreement
+    } else if (truth_decided && stages.value("hostkey", "") == "ok" && xray_says_in && !truth_in && truth_denied)
         live["probe_disagreement"] = "the X-ray saw the builder accept one of the keys, but OpenSSH was refused: " +
                                      live["ground_truth"]["ssh_error"].get<std::string>();
     else if (truth_decided && truth_in && auth_reached && accepted == 0 && unknown == 0 && refused > 0)
@@ -232,6 +248,7 @@ void gather_live(GatherContext& ctx) {
         // OpenSSH reads the files of the account it runs as: only the principal's run, on the
         // real root, is the daemon's truth.
         jobs.back().run_truth = truth_possible;
+        jobs.back().fetch_files = truth_possible && !builders[i].contains("remote");
     }
     std::atomic<std::size_t> next{0};
     auto worker = [&] {
@@ -242,6 +259,12 @@ void gather_live(GatherContext& ctx) {
                 truth = std::thread([&job, &ctx] { job.truth_result = probe::run_ground_truth(job.truth, ctx.options.cancel); });
             job.xray_result = probe::run_xray(job.xray, ctx.options.cancel);
             if (truth.joinable()) truth.join();
+            // Logged in and the host verified: read the builder's files with the fixed script.
+            if (job.fetch_files && job.truth_result.started_seen) {
+                auto target = job.truth;
+                target.deadline = std::chrono::milliseconds(std::max<long long>(1000, target.deadline.count() / 2));
+                job.snapshot = probe::run_remote_script(target, builder_snapshot_script(), 24u << 20, ctx.options.cancel);
+            }
         }
     };
     std::vector<std::thread> pool;
@@ -249,7 +272,35 @@ void gather_live(GatherContext& ctx) {
     for (std::size_t w = 0; w < workers; ++w) pool.emplace_back(worker);
     for (auto& t : pool) t.join();
     const bool vpn_up = vpn_interface_up();
-    for (std::size_t j = 0; j < jobs.size(); ++j) record(builders[indexes[j]], jobs[j], vpn_up);
+    for (std::size_t j = 0; j < jobs.size(); ++j) {
+        auto& b = builders[indexes[j]];
+        record(b, jobs[j], vpn_up);
+        if (!jobs[j].fetch_files || jobs[j].snapshot.output.empty()) continue;
+        auto snapshot = parse_builder_snapshot(jobs[j].snapshot.output);
+        if (!snapshot.complete) continue;  // a forced command or a shell that ran something else
+        auto remote = describe_remote(ctx, snapshot.fs, b, "ssh", snapshot.user);
+        remote["nix_version"] = snapshot.nix_version;
+        remote["path"] = snapshot.path;
+        remote["stale_daemon_config"] = snapshot.daemon_started > 0 && snapshot.nix_conf_changed > snapshot.daemon_started;
+        // What the probes saw beats what the files suggest (sshd may run with another config
+        // file than /etc/ssh/sshd_config): file verdicts stand only where the probes are silent.
+        const auto& live = b["live"];
+        if (!live["xray"]["host_key_line"].get<std::string>().empty()) remote["pinned_key_mismatch"] = false;
+        if (live["keys_accepted"].get<int>() + live["keys_refused"].get<int>() > 0) {
+            remote["key_not_authorized"] = false;
+            remote["key_type_mismatch"] = false;
+        }
+        if (jobs[j].truth_result.started_seen) {  // OpenSSH logged in
+            remote["publickey_refused"] = false;
+            remote["root_login_refused"] = false;
+            remote["key_not_authorized"] = false;
+            remote["key_type_mismatch"] = false;
+            remote["authorized_keys_problems"] = nlohmann::json::array();
+            remote["sshd"]["user_allowed"] = true;
+            if (jobs[j].truth_result.outcome == "ok") remote["login_shell"]["unusable"] = false;
+        }
+        b["remote"] = remote;
+    }
 }
 
 }  // namespace nbd::facts

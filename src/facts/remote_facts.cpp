@@ -246,35 +246,40 @@ void add_host_keys(RemoteContext& rc, nlohmann::json& r) {
 
 }  // namespace
 
+nlohmann::json describe_remote(GatherContext& ctx, FileSystem& rfs, nlohmann::json& b, const std::string& source,
+                               const std::string& login_user) {
+    RemoteContext rc{ctx, rfs, Accounts::load(rfs), b};
+    nlohmann::json r = {{"root", source}};
+    std::string user = login_user;
+    if (user.empty()) user = b.value("effective_user", std::string());
+    if (user.empty()) user = b["has_user"].get<bool>() ? b["user"].get<std::string>() : ctx.principal;
+    r["user"] = user;
+    const Account* account = rc.accounts.by_name(user);
+    r["user_exists"] = account != nullptr;
+    r["login_shell"] = account ? login_shell(rfs, *account) : nlohmann::json{{"unusable", false}};
+    const auto store = rfs.stat("/nix/store");
+    const bool multi_user = !store || store->uid == 0 || has_build_users_group(read_nix_conf(rfs));
+    r["install"] = {{"kind", multi_user ? "multi-user" : "single-user"},
+                    {"store_owner", store ? rc.accounts.user_name(store->uid) : "root"}};
+    r["single_user_not_owner"] = !multi_user && account && store->uid != account->uid && user != "root";
+    add_nix_facts(rc, r, user, multi_user);
+    add_sshd_facts(rc, r, account, user);
+    add_host_keys(rc, r);
+    return r;
+}
+
 void gather_remote_roots(GatherContext& ctx) {
+    ctx.facts["unmatched_remote_roots"] = nlohmann::json::array();
     for (const auto& [host, dir] : ctx.options.remote_roots) {
         RootedFileSystem rfs(dir);
         bool matched = false;
         for (auto& b : ctx.facts["builders"]) {
             if (b["host"] != host && b["uri"] != host && b["written"] != host) continue;
             matched = true;
-            RemoteContext rc{ctx, rfs, Accounts::load(rfs), b};
-            nlohmann::json r = {{"root", dir}};
-            std::string user = b.value("effective_user", std::string());
-            if (user.empty()) user = b["has_user"].get<bool>() ? b["user"].get<std::string>() : ctx.principal;
-            r["user"] = user;
-            const Account* account = rc.accounts.by_name(user);
-            r["user_exists"] = account != nullptr;
-            r["login_shell"] = account ? login_shell(rfs, *account) : nlohmann::json{{"unusable", false}};
-            const auto store = rfs.stat("/nix/store");
-            const bool multi_user = !store || store->uid == 0 || has_build_users_group(read_nix_conf(rfs));
-            r["install"] = {{"kind", multi_user ? "multi-user" : "single-user"},
-                            {"store_owner", store ? rc.accounts.user_name(store->uid) : "root"}};
-            r["single_user_not_owner"] = !multi_user && account && store->uid != account->uid && user != "root";
-            add_nix_facts(rc, r, user, multi_user);
-            add_sshd_facts(rc, r, account, user);
-            add_host_keys(rc, r);
-            b["remote"] = r;
+            b["remote"] = describe_remote(ctx, rfs, b, dir, "");
         }
-        ctx.facts.emplace("unmatched_remote_roots", nlohmann::json::array());
         if (!matched) ctx.facts["unmatched_remote_roots"].push_back({{"host", host}, {"dir", dir}});
     }
-    if (!ctx.facts.contains("unmatched_remote_roots")) ctx.facts["unmatched_remote_roots"] = nlohmann::json::array();
 }
 
 }  // namespace nbd::facts

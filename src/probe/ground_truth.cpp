@@ -173,7 +173,10 @@ void classify_failure(GroundTruthResult& r, const GroundTruthTarget& target) {
 
 }  // namespace
 
-std::vector<std::string> ground_truth_argv(const GroundTruthTarget& t) {
+namespace {
+
+// Everything up to the remote command: the ssh options Nix uses, plus ours for a read-only run.
+std::vector<std::string> ssh_prefix(const GroundTruthTarget& t) {
     std::vector<std::string> argv = {t.ssh_program, t.destination, "-x"};
     argv.insert(argv.end(), t.ssh_options.begin(), t.ssh_options.end());
     if (t.identity_file) argv.insert(argv.end(), {"-i", *t.identity_file});
@@ -192,6 +195,13 @@ std::vector<std::string> ground_truth_argv(const GroundTruthTarget& t) {
     argv.push_back("-oPermitLocalCommand=yes");
     argv.push_back("-oLocalCommand=echo started");
     argv.push_back("--");
+    return argv;
+}
+
+}  // namespace
+
+std::vector<std::string> ground_truth_argv(const GroundTruthTarget& t) {
+    std::vector<std::string> argv = ssh_prefix(t);
     std::vector<std::string> program = t.remote_program;
     if (program.empty()) program = {t.protocol == RemoteProtocol::serve ? "nix-store" : "nix-daemon"};
     argv.insert(argv.end(), program.begin(), program.end());
@@ -199,6 +209,31 @@ std::vector<std::string> ground_truth_argv(const GroundTruthTarget& t) {
     else argv.push_back("--stdio");
     if (t.remote_store) argv.insert(argv.end(), {"--store", *t.remote_store});
     return argv;
+}
+
+RemoteScriptResult run_remote_script(const GroundTruthTarget& target, const std::string& script, std::size_t limit,
+                                     const std::atomic<bool>* cancel) {
+    RemoteScriptResult result;
+    auto argv = ssh_prefix(target);
+    argv.insert(argv.end(), {"sh", "-s"});
+    const auto deadline = Clock::now() + target.deadline;
+    Subprocess process(argv, {"DISPLAY", "SSH_ASKPASS", "SSH_AUTH_SOCK", "SSH_ASKPASS_REQUIRE"}, {"SHELL=/bin/sh"});
+    if (!process.started()) return result;
+    std::string line;
+    if (process.read_line(line, 4096, deadline, cancel) != Subprocess::Status::ok || line != "started") {
+        process.finish(std::chrono::milliseconds(0));
+        result.ssh_stderr = process.stderr_text();
+        return result;
+    }
+    if (process.write_stdin(script, deadline, cancel) != Subprocess::Status::ok) {
+        process.finish(std::chrono::milliseconds(0));
+        return result;
+    }
+    process.close_stdin();
+    result.output = process.drain_stdout(limit, deadline);
+    result.ok = process.finish(std::chrono::milliseconds(500)) == 0;
+    result.ssh_stderr = process.stderr_text();
+    return result;
 }
 
 GroundTruthResult run_ground_truth(const GroundTruthTarget& target, const std::atomic<bool>* cancel) {

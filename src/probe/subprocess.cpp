@@ -171,6 +171,8 @@ std::string Subprocess::drain_stdout(std::size_t limit, Clock::time_point deadli
     return out;
 }
 
+void Subprocess::close_stdin() { close_fd(m_stdin); }
+
 Subprocess::Status Subprocess::write_stdin(const std::string& data, Clock::time_point deadline, const std::atomic<bool>* cancel) {
     std::size_t written = 0;
     while (written < data.size()) {

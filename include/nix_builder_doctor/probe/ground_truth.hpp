@@ -52,4 +52,14 @@ struct GroundTruthResult {
 std::vector<std::string> ground_truth_argv(const GroundTruthTarget& target);
 GroundTruthResult run_ground_truth(const GroundTruthTarget& target, const std::atomic<bool>* cancel = nullptr);
 
+// Runs `sh -s` on the builder over the same ssh command line and feeds it `script` (a fixed,
+// read-only script): what it printed (bounded to `limit` bytes), or "" when ssh failed.
+struct RemoteScriptResult {
+    bool ok = false;
+    std::string output;
+    std::string ssh_stderr;
+};
+RemoteScriptResult run_remote_script(const GroundTruthTarget& target, const std::string& script, std::size_t limit,
+                                     const std::atomic<bool>* cancel = nullptr);
+
 }  // namespace nbd::probe

@@ -33,6 +33,8 @@ public:
     // One line of stdout without its '\n' (at most `limit` bytes).
     Status read_line(std::string& out, std::size_t limit, Clock::time_point deadline, const std::atomic<bool>* cancel);
     Status write_stdin(const std::string& data, Clock::time_point deadline, const std::atomic<bool>* cancel);
+    // End of input for the child.
+    void close_stdin();
     // Whatever stdout still holds, without waiting beyond `deadline` (bounded by `limit`).
     std::string drain_stdout(std::size_t limit, Clock::time_point deadline);
 

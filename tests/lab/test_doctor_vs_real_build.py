@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""The doctor's live verdict against the ground truth of a real build, builder by builder.
+
+For each scheme (ssh://, ssh-ng://) one lab is started with every builder variant at once. The
+doctor runs once inside the client namespace (as root, on the real root of that namespace, so
+the X-ray, the OpenSSH ground truth and the file snapshot over SSH all run), probing all the
+builders concurrently. Then each builder gets a real `nix-build -j0` through it alone:
+- a builder whose real build succeeds must get no error from the doctor and the verdict "ok";
+- a builder whose real build fails (or hangs) must be named by the expected rule, as an error.
+The whole doctor run must end within its --timeout plus a margin, silent builders included.
+
+Run as root: `python3 tests/lab/test_doctor_vs_real_build.py BINARY [-k SUBSTRING]`.
+Prints one line per check, then `N passed, M failed`; exits non-zero when a check failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import lab as L  # noqa: E402
+
+TIMEOUT = 4  # the doctor's --timeout per builder
+MARGIN = 6   # start-up, the file snapshot, scheduling on a loaded 2-core machine
+
+# Variant -> the rule the doctor must name (None: healthy, no error allowed).
+EXPECTED = {
+    "healthy-root": None,
+    "healthy-user": None,
+    "host-key-changed-pinned": None,
+    "no-authorized-key": "auth.key-not-authorized",
+    "pubkey-off": "auth.publickey-not-offered",
+    "root-login-no": "auth.root-login-refused",
+    "host-key-unknown": "hostkey.unknown-to-root",
+    "host-key-pinned-wrong": "machines.host-key-mismatch",
+    "host-key-changed": "hostkey.changed",
+    "no-sshd": "net.connection-refused",
+    "silent-listener": "net.not-ssh",
+    "garbage-banner": "net.not-ssh",
+    "reset-listener": "net.not-ssh",
+    "nix-not-on-path": "remote.nix-not-found",
+    "user-untrusted": "remote.user-not-trusted",
+    "nologin-shell": "auth.login-shell-unusable",
+}
+
+passed = 0
+failed = 0
+
+
+def check(name: str, cond: bool, detail: str = "") -> None:
+    global passed, failed
+    if cond:
+        passed += 1
+        print(f"ok   {name}")
+    else:
+        failed += 1
+        print(f"FAIL {name}" + (f"\n     {detail}" if detail else ""))
+
+
+def run_scheme(binary: str, scheme: str, only: str) -> None:
+    variants = [v for v in EXPECTED if only in v]
+    if not variants:
+        return
+    with L.Lab() as lab:
+        names = {}
+        for i, variant in enumerate(variants):
+            name = f"b{i}-{'ng' if scheme == 'ssh-ng' else 'ssh'}"
+            names[variant] = name
+            lab.add_builder(name, variant, scheme=scheme)
+        lab.start()
+        start = time.monotonic()
+        rc, out, err = lab.client_exec([binary, "--format", "json", "--timeout", str(TIMEOUT), "--jobs", "16"],
+                                       timeout=TIMEOUT * 4 + 30)
+        elapsed = time.monotonic() - start
+        check(f"{scheme}: doctor ran ({rc})", rc in (0, 1), err[-2000:])
+        check(f"{scheme}: all {len(variants)} builders probed at once in {elapsed:.1f} s (< {TIMEOUT + MARGIN} s)",
+              elapsed < TIMEOUT + MARGIN)
+        try:
+            report = json.loads(out)
+        except ValueError:
+            check(f"{scheme}: doctor printed JSON", False, out[-2000:] + err[-2000:])
+            return
+        for variant in variants:
+            b = lab.builders[names[variant]]
+            real_ok, real_out = lab.real_build(names[variant], timeout=6 if "silent" in variant else 30)
+            findings = [f for f in report["findings"] if f.get("builder") == b.uri]
+            errors = sorted({f["rule"] for f in findings if f["severity"] == "error"})
+            verdict = next((x["verdict"] for x in report["builders"] if x["uri"] == b.uri), "missing")
+            want = EXPECTED[variant]
+            label = f"{scheme} {variant}: real build {'ok' if real_ok else 'failed'}, doctor {verdict} {errors}"
+            if want is None:
+                check(label, real_ok and not errors and verdict == "ok",
+                      json.dumps(findings, indent=1)[:3000] + "\n" + real_out[-1500:])
+            else:
+                check(label + f" (want {want})", not real_ok and want in errors,
+                      json.dumps(findings, indent=1)[:3000] + "\n" + real_out[-1500:])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("binary")
+    parser.add_argument("-k", default="")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        print("skipped: the lab needs root (mount namespaces, sshd)")
+        print("0 passed, 0 failed")
+        return 0
+    for tool in ("sshd", "nix-build", "unshare"):
+        if not shutil.which(tool) and not os.path.exists(f"/usr/sbin/{tool}"):
+            print(f"skipped: {tool} is not installed")
+            print("0 passed, 0 failed")
+            return 0
+    binary = os.path.abspath(args.binary)
+    for scheme in ("ssh", "ssh-ng"):
+        run_scheme(binary, scheme, args.k)
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
