@@ -117,6 +117,7 @@ int run_check_command(const Options& options, std::ostream& out, std::ostream& /
     gather.live = !options.offline;
     gather.timeout_seconds = options.timeout_seconds;
     gather.jobs = options.jobs;
+    gather.build_test = options.build_test;
     gather.cancel = &interrupted();
     const nlohmann::json facts = facts::gather_facts(gather);
     check_user(options, facts);

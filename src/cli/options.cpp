@@ -35,6 +35,7 @@ cxxopts::Options make_parser() {
         ("rules", "also load rule files from DIR (repeatable)", cxxopts::value<std::vector<std::string>>(), "DIR")
         ("timeout", "seconds per builder for all live stages together", cxxopts::value<double>()->default_value("10"), "SECONDS")
         ("jobs", "builders probed at once", cxxopts::value<int>()->default_value("16"), "N")
+        ("build-test", "also build a tiny derivation on each builder through Nix itself (writes to the stores)")
         ("dump-facts", "print the Facts document the rules see, as JSON, and exit")
         ("color", "colour: auto, always or never (auto honours NO_COLOR)", cxxopts::value<std::string>()->default_value("auto"), "WHEN")
         ("h,help", "show this help")
@@ -46,7 +47,7 @@ cxxopts::Options make_parser() {
 
 std::vector<std::string> option_names() {
     return {"--root", "--user", "--system", "--builders", "--remote-root", "--offline", "--format", "--fail-on",
-            "--select", "--ignore", "--severity", "--rules", "--timeout", "--jobs", "--dump-facts", "--color",
+            "--select", "--ignore", "--severity", "--rules", "--timeout", "--jobs", "--dump-facts", "--build-test", "--color",
             "--help", "--version"};
 }
 
@@ -158,6 +159,8 @@ Options parse_options(int argc, const char* const* argv) {
     o.jobs = result["jobs"].as<int>();
     if (o.jobs < 1 || o.jobs > 1024) throw UsageError("--jobs must be between 1 and 1024");
     o.dump_facts = result.count("dump-facts") > 0;
+    o.build_test = result.count("build-test") > 0;
+    if (o.build_test && o.offline) throw UsageError("--build-test needs the network: it cannot be combined with --offline");
     const std::string color = result["color"].as<std::string>();
     if (color == "auto") o.color = ColorMode::automatic;
     else if (color == "always") o.color = ColorMode::always;

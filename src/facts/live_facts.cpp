@@ -10,6 +10,7 @@
 
 #include "nix_builder_doctor/facts/memory_filesystem.hpp"
 #include "nix_builder_doctor/facts/producers.hpp"
+#include "nix_builder_doctor/probe/build_test.hpp"
 #include "nix_builder_doctor/probe/ground_truth.hpp"
 #include "nix_builder_doctor/probe/xray.hpp"
 #include "nix_builder_doctor/util/strings.hpp"
@@ -19,6 +20,10 @@ namespace {
 
 struct Job {
     bool run_truth = false;
+    bool build_test = false;
+    std::string machines_line;
+    std::string system;
+    probe::BuildTestResult build;
     bool fetch_files = false;
     probe::RemoteScriptResult snapshot;
     probe::XrayTarget xray;
@@ -248,6 +253,9 @@ void gather_live(GatherContext& ctx) {
         // OpenSSH reads the files of the account it runs as: only the principal's run, on the
         // real root, is the daemon's truth.
         jobs.back().run_truth = truth_possible;
+        jobs.back().build_test = ctx.options.build_test;
+        jobs.back().machines_line = builders[i]["entry"];
+        jobs.back().system = builders[i]["systems"].empty() ? std::string("x86_64-linux") : builders[i]["systems"][0].get<std::string>();
         jobs.back().fetch_files = truth_possible && !builders[i].contains("remote");
     }
     std::atomic<std::size_t> next{0};
@@ -259,6 +267,10 @@ void gather_live(GatherContext& ctx) {
                 truth = std::thread([&job, &ctx] { job.truth_result = probe::run_ground_truth(job.truth, ctx.options.cancel); });
             job.xray_result = probe::run_xray(job.xray, ctx.options.cancel);
             if (truth.joinable()) truth.join();
+            if (job.build_test)
+                job.build = probe::run_build_test(job.machines_line, job.system,
+                                                  std::chrono::milliseconds(std::max<long long>(30000, 3 * job.xray.deadline.count())),
+                                                  ctx.options.cancel);
             // Logged in and the host verified: read the builder's files with the fixed script.
             if (job.fetch_files && job.truth_result.started_seen) {
                 auto target = job.truth;
@@ -275,6 +287,12 @@ void gather_live(GatherContext& ctx) {
     for (std::size_t j = 0; j < jobs.size(); ++j) {
         auto& b = builders[indexes[j]];
         record(b, jobs[j], vpn_up);
+        if (jobs[j].build_test) {
+            const auto& bt = jobs[j].build;
+            b["live"]["build_test"] = {{"outcome", bt.outcome}, {"last_error", bt.last_error}, {"elapsed_ms", bt.elapsed_ms}};
+            b["stages"]["build"] = bt.outcome;
+            if (bt.outcome != "ok") b["probed"] = false;
+        }
         if (!jobs[j].fetch_files || jobs[j].snapshot.output.empty()) continue;
         auto snapshot = parse_builder_snapshot(jobs[j].snapshot.output);
         if (!snapshot.complete) continue;  // a forced command or a shell that ran something else

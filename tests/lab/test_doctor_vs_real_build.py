@@ -102,6 +102,28 @@ def run_scheme(binary: str, scheme: str, only: str) -> None:
                       json.dumps(findings, indent=1)[:3000] + "\n" + real_out[-1500:])
 
 
+def run_build_test(binary: str) -> None:
+    """--build-test: the doctor's own real build agrees with the builder's health."""
+    with L.Lab() as lab:
+        lab.add_builder("bt-ok", "healthy-user", scheme="ssh-ng")
+        lab.add_builder("bt-bad", "user-untrusted", scheme="ssh")
+        lab.start()
+        rc, out, err = lab.client_exec([binary, "--format", "json", "--timeout", str(TIMEOUT), "--build-test"], timeout=120)
+        try:
+            report = json.loads(out)
+        except ValueError:
+            check("--build-test: doctor printed JSON", False, out[-2000:] + err[-2000:])
+            return
+        stages = {b["uri"]: b["stages"] for b in report["builders"]}
+        ok_uri, bad_uri = lab.builders["bt-ok"].uri, lab.builders["bt-bad"].uri
+        check(f"--build-test: healthy builder built ({stages.get(ok_uri, {}).get('build')})", stages.get(ok_uri, {}).get("build") == "ok",
+              json.dumps(report, indent=1)[:3000])
+        bad_rules = {f["rule"] for f in report["findings"] if f.get("builder") == bad_uri}
+        check(f"--build-test: untrusted builder's build failed and is reported ({sorted(bad_rules)})",
+              stages.get(bad_uri, {}).get("build") == "failed" and "remote.build-test-failed" in bad_rules,
+              json.dumps(report, indent=1)[:3000])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("binary")
@@ -119,6 +141,8 @@ def main() -> int:
     binary = os.path.abspath(args.binary)
     for scheme in ("ssh", "ssh-ng"):
         run_scheme(binary, scheme, args.k)
+    if not args.k or "build-test" in args.k:
+        run_build_test(binary)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

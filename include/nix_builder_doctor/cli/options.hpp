@@ -37,6 +37,7 @@ struct Options {
     double timeout_seconds = 10;
     int jobs = 16;
     bool dump_facts = false;
+    bool build_test = false;
     ColorMode color = ColorMode::automatic;
     std::vector<std::string> positional;  // explain FILE, rules ID
 };

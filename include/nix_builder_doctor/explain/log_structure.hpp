@@ -13,6 +13,7 @@ namespace nbd::explain {
 struct BuilderFailure {
     std::string builder;  // the store URI in quotes
     std::string cause;    // the text after `': `
+    std::size_t cause_offset = 0;  // where `cause` starts in the line
 };
 
 // `cannot build on 'URI': CAUSE` (2.1+) or `unable to open SSH connection to 'URI': CAUSE` (2.0).

@@ -20,6 +20,7 @@ struct GatherOptions {
     bool live = false;            // probe the builders (not --offline)
     double timeout_seconds = 10;  // per builder, every stage together
     int jobs = 16;                // builders probed at once
+    bool build_test = false;      // --build-test: a real build through each builder
     const std::atomic<bool>* cancel = nullptr;  // set on Ctrl-C
 };
 

@@ -1,0 +1,143 @@
+#include "nix_builder_doctor/explain/analyzer.hpp"
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+
+#include "nix_builder_doctor/explain/finding_text.hpp"
+#include "nix_builder_doctor/explain/log_reader.hpp"
+#include "nix_builder_doctor/explain/log_structure.hpp"
+#include "nix_builder_doctor/explain/ranking.hpp"
+#include "nix_builder_doctor/util/strings.hpp"
+
+namespace nbd::explain {
+namespace {
+
+// Bounds that keep memory constant whatever the log holds.
+constexpr std::size_t kMaxHits = 4096;      // distinct (rule, builder) pairs
+constexpr std::size_t kMaxBlocks = 1024;    // `cannot build on` lines remembered
+constexpr std::size_t kMaxBuilders = 1024;  // builders named
+// ssh's stderr appended to a `cannot build on` line ends at Nix's next message, or here.
+constexpr int kMaxBlockLines = 64;
+
+std::vector<ExplainSpec> parse_specs(const std::vector<engine::Rule>& rules) {
+    std::vector<ExplainSpec> specs;
+    std::vector<std::string> problems;
+    for (const auto& r : rules) specs.push_back(parse_explain_spec(r, problems));
+    if (!problems.empty()) throw std::invalid_argument("bad explain data in rules: " + util::join(problems, "; "));
+    return specs;
+}
+
+struct Block {
+    std::string builder;
+    long long line = 0;
+    std::string text;
+    bool explained = false;  // a cause or vague pattern matched inside it
+};
+
+// The state of one pass over a log.
+class Scan {
+public:
+    Scan(const std::vector<engine::Rule>& rules, const std::vector<ExplainSpec>& specs, const RuleMatcher& matcher)
+        : m_rules(rules), m_specs(specs), m_matcher(matcher) {}
+
+    void feed(const LogLine& line);
+    // Hits for the `cannot build on` lines no pattern explained, then everything in log order.
+    std::vector<Hit> finish();
+    const std::vector<std::string>& builders() const { return m_builders; }
+
+private:
+    void note_builder(const std::string& b) {
+        if (b.empty() || m_builders.size() >= kMaxBuilders) return;
+        if (std::find(m_builders.begin(), m_builders.end(), b) == m_builders.end()) m_builders.push_back(b);
+    }
+    void record(Hit hit) {
+        const auto key = std::make_pair(hit.rule, hit.builder);
+        if (m_seen.count(key) || m_seen.size() >= kMaxHits) return;
+        m_seen.emplace(key, m_hits.size());
+        m_hits.push_back(std::move(hit));
+    }
+
+    const std::vector<engine::Rule>& m_rules;
+    const std::vector<ExplainSpec>& m_specs;
+    const RuleMatcher& m_matcher;
+    std::vector<Hit> m_hits;
+    std::map<std::pair<std::size_t, std::string>, std::size_t> m_seen;
+    std::vector<Block> m_blocks;
+    std::vector<std::string> m_builders;
+    int m_block = kNoBlock;  // the block the current line belongs to
+    int m_block_lines_left = 0;
+    std::string m_building_on;  // the builder of the last `building '...' on '...'`
+    std::string m_previous;
+};
+
+void Scan::feed(const LogLine& line) {
+    const std::string& text = line.text;
+    std::string_view match_text = text;
+    std::string named;  // the builder this line is about, if it says
+    if (auto failure = parse_builder_failure(text)) {
+        note_builder(failure->builder);
+        named = failure->builder;
+        match_text = std::string_view(text).substr(failure->cause_offset);
+        m_block = kNoBlock;
+        if (m_blocks.size() < kMaxBlocks) {
+            m_blocks.push_back({failure->builder, line.number, text, false});
+            m_block = static_cast<int>(m_blocks.size()) - 1;
+            m_block_lines_left = kMaxBlockLines;
+        }
+    } else {
+        if (m_block != kNoBlock && (starts_nix_message(text) || --m_block_lines_left <= 0)) m_block = kNoBlock;
+        if (auto on = parse_building_on(text)) {
+            m_building_on = *on;
+            note_builder(*on);
+        }
+        if (m_block != kNoBlock) named = m_blocks[static_cast<std::size_t>(m_block)].builder;
+        else if (auto b = builder_named_in(text)) {
+            named = *b;
+            note_builder(*b);
+        }
+    }
+    for (std::size_t r : m_matcher.match(match_text, m_previous)) {
+        const ExplainSpec& spec = m_specs[r];
+        std::string builder = named;
+        if (builder.empty() && !m_rules[r].builder.empty()) builder = m_building_on;
+        if (spec.scope == Scope::builder && builder.empty()) continue;
+        if (spec.scope == Scope::local && !named.empty()) continue;
+        if (m_block != kNoBlock && spec.role != Role::consequence) m_blocks[static_cast<std::size_t>(m_block)].explained = true;
+        record(Hit{r, builder, line.number, text, m_block, line.build_log});
+    }
+    m_previous = text;
+}
+
+std::vector<Hit> Scan::finish() {
+    std::size_t fallback = m_rules.size();
+    for (std::size_t r = 0; r < m_rules.size() && fallback == m_rules.size(); ++r)
+        if (m_specs[r].fallback) fallback = r;
+    if (fallback < m_rules.size())
+        for (std::size_t b = 0; b < m_blocks.size(); ++b)
+            if (!m_blocks[b].explained)
+                record(Hit{fallback, m_blocks[b].builder, m_blocks[b].line, m_blocks[b].text, static_cast<int>(b), false});
+    std::stable_sort(m_hits.begin(), m_hits.end(), [](const Hit& a, const Hit& b) { return a.line < b.line; });
+    return std::move(m_hits);
+}
+
+}  // namespace
+
+Explainer::Explainer(std::vector<engine::Rule> rules)
+    : m_rules(std::move(rules)), m_specs(parse_specs(m_rules)), m_matcher(m_rules) {}
+
+ExplainResult Explainer::explain(std::istream& log) const {
+    LogReader reader(log);
+    Scan scan(m_rules, m_specs, m_matcher);
+    while (auto line = reader.next()) scan.feed(*line);
+    std::vector<Hit> hits = scan.finish();
+
+    ExplainResult result;
+    result.lines = reader.physical_lines();
+    result.read_error = reader.read_error();
+    for (const auto& ranked : rank_hits(std::move(hits), m_rules, m_specs, scan.builders()))
+        result.findings.push_back(compose_finding(ranked, m_rules[ranked.hit.rule], m_specs[ranked.hit.rule]));
+    return result;
+}
+
+}  // namespace nbd::explain
