@@ -84,7 +84,7 @@ int run_explain_command(const Options& options, std::ostream& out, std::ostream&
         explain::TextOptions text;
         text.color = options.color == ColorMode::always ||
                      (options.color == ColorMode::automatic && &out == &std::cout && report::should_use_color(STDOUT_FILENO));
-        text.source = file == "-" ? "the log" : "'" + file + "'";
+        text.source = file == "-" ? "standard input" : "'" + file + "'";
         out << explain::render_explain_text(result, text);
     }
     if (!options.fail_on) return kExitClean;

@@ -38,7 +38,7 @@ std::string render_explain_text(const ExplainResult& result, const TextOptions& 
     const Style s = style_for(options.color);
     const std::string lines = plural(static_cast<int>(result.lines), "line");
     if (result.findings.empty())
-        return "nix-builder-doctor: no known remote-build failure in " + options.source + " (" + lines + " read).\n"
+        return "nix-builder-doctor: no known remote-build failure in this log (" + options.source + ", " + lines + " read).\n"
                "If a remote build still fails, run `sudo nix-builder-doctor check` to probe the builders.\n";
 
     const ExplainedFinding& top = result.findings.front();

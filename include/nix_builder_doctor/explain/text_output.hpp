@@ -10,7 +10,7 @@ namespace nbd::explain {
 
 struct TextOptions {
     bool color = false;
-    std::string source = "the log";  // the file name, for "no known failure in <source>"
+    std::string source = "standard input";  // where the log came from
 };
 
 std::string render_explain_text(const ExplainResult& result, const TextOptions& options);
