@@ -97,7 +97,7 @@ int exit_code_for(const Options& options, const std::vector<engine::Finding>& fi
 
 }  // namespace
 
-int run_check_command(const Options& options, std::ostream& out, std::ostream& /*err*/) {
+int run_check_command(const Options& options, std::ostream& out, std::ostream& err) {
     const auto rules = load_rules_or_throw(options);
     check_selectors(options, rules);
     check_system(options);
@@ -120,6 +120,10 @@ int run_check_command(const Options& options, std::ostream& out, std::ostream& /
     gather.build_test = options.build_test;
     gather.cancel = &interrupted();
     const nlohmann::json facts = facts::gather_facts(gather);
+    if (interrupted().load()) {
+        err << "nix-builder-doctor: interrupted; no report\n";
+        return kExitInterrupted;
+    }
     check_user(options, facts);
     check_remote_roots(facts);
 

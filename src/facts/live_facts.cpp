@@ -173,7 +173,8 @@ void record(nlohmann::json& b, Job& job, bool vpn_up) {
         else ++unknown;
     }
     std::vector<std::string> summary;
-    for (const auto& k : job.xray_result.keys) summary.push_back(k.path + ": " + k.verdict);
+    for (const auto& k : job.xray_result.keys)
+        summary.push_back(k.path + ": " + k.verdict + (k.verdict == "unknown" && !k.reason.empty() ? " (" + k.reason + ")" : ""));
     live["keys_summary"] = util::join(summary, ", ");
     live["keys_accepted"] = accepted;
     live["keys_refused"] = refused;

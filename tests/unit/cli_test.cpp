@@ -3,9 +3,14 @@
 // colour. Trees come from examples/ through examples/prepare.sh.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +21,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "nix_builder_doctor/cli/run.hpp"
@@ -517,3 +523,42 @@ TEST_F(Cli, InProcessAutomaticColourIsOffForStringStreams) {
 }
 
 }  // namespace
+
+// Ctrl-C during live probes: the run stops at once (not at --timeout) and says so.
+TEST(CliInterrupt, SigintStopsLiveProbesPromptly) {
+    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(listener, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(0, ::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address));
+    ASSERT_EQ(0, ::listen(listener, 8));  // accepts (the kernel does) and never speaks
+    socklen_t length = sizeof address;
+    ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+    const std::string spec = "ssh://nix@127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + " x86_64-linux - 1 1 - - -";
+    int out_pipe[2];
+    ASSERT_EQ(0, ::pipe(out_pipe));
+    const auto start = std::chrono::steady_clock::now();
+    const pid_t doctor = ::fork();
+    if (doctor == 0) {
+        ::dup2(out_pipe[1], 2);
+        ::dup2(out_pipe[1], 1);
+        ::execl(NBD_BINARY, NBD_BINARY, "--builders", spec.c_str(), "--timeout", "60", "--select", "net", nullptr);
+        ::_exit(127);
+    }
+    ::close(out_pipe[1]);
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    ::kill(doctor, SIGINT);
+    int status = 0;
+    ::waitpid(doctor, &status, 0);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::string output;
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(out_pipe[0], buffer, sizeof buffer)) > 0;) output.append(buffer, static_cast<std::size_t>(n));
+    ::close(out_pipe[0]);
+    ::close(listener);
+    ASSERT_TRUE(WIFEXITED(status)) << output;
+    EXPECT_EQ(130, WEXITSTATUS(status)) << output;
+    EXPECT_LT(seconds, 10.0) << "the probe should stop at its next 100 ms slice, not at --timeout 60";
+    EXPECT_NE(std::string::npos, output.find("interrupted")) << output;
+}
