@@ -19,8 +19,11 @@ scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DNBD_SANITIZE=ON
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j"$(nproc)")
 
 echo "== fuzzers (${FUZZ_SECONDS:-20} s each)"
-CC=clang CXX=clang++ scripts/build.sh build-fuzz -DNBD_FUZZ=ON -DNBD_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug
-for target in build-fuzz/fuzz_*; do
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DNBD_FUZZ=ON -DNBD_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
+targets=$(cd tests/fuzz && ls fuzz_*.cpp | sed 's/\.cpp$//')
+# shellcheck disable=SC2086
+cmake --build build-fuzz -j"$(nproc)" --target $targets
+for target in $(printf 'build-fuzz/%s ' $targets); do
   name=$(basename "$target")
   corpus=tests/fuzz/corpus/${name#fuzz_}
   work=$(mktemp -d)
