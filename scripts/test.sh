@@ -4,19 +4,26 @@
 # FUZZ_SECONDS (default 20) bounds each fuzzer run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+# Counts for the closing line: "N passed" from every runner below.
+count() { grep -oE "$2" "$logs/$1" | grep -oE '[0-9]+' | head -n 1; }
 scripts/install-deps.sh --test
 
 echo "== build and unit tests"
 scripts/build.sh build
-(cd build && ctest --output-on-failure -j"$(nproc)")
+(cd build && ctest --output-on-failure -j"$(nproc)") | tee "$logs/ctest" | grep -vE '^ +(Start|[0-9]+/[0-9]+ Test)'
+
 
 echo "== real builders: the lab self-test, then the doctor against real builds (needs root)"
-python3 tests/lab/test_lab_ground_truth.py --no-logs
-python3 tests/lab/test_doctor_vs_real_build.py build/nix-builder-doctor
+python3 tests/lab/test_lab_ground_truth.py --no-logs | tee "$logs/lab"
+python3 tests/lab/test_doctor_vs_real_build.py build/nix-builder-doctor | tee "$logs/doctor-lab"
 
 echo "== unit tests under ASan/UBSan"
 scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DNBD_SANITIZE=ON
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j"$(nproc)")
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j"$(nproc)") |
+  tee "$logs/asan" | grep -vE '^ +(Start|[0-9]+/[0-9]+ Test)'
+
 
 echo "== fuzzers (${FUZZ_SECONDS:-20} s each)"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DNBD_FUZZ=ON -DNBD_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
@@ -32,4 +39,10 @@ for target in $(printf 'build-fuzz/%s ' $targets); do
   "$target" -max_total_time="${FUZZ_SECONDS:-20}" -max_len=4096 -timeout=10 -rss_limit_mb=2048 "$work" 2>&1 | tail -n 2
   rm -rf "$work"
 done
-echo "== all tests passed"
+fuzzers=$(ls tests/fuzz/fuzz_*.cpp | wc -l)
+unit=$(count ctest 'out of [0-9]+')
+lab=$(count lab '[0-9]+ passed')
+doctor_lab=$(count doctor-lab '[0-9]+ passed')
+asan=$(count asan 'out of [0-9]+')
+echo "== all tests passed: $unit unit and golden, $lab lab, $doctor_lab doctor-vs-real-build, $asan under ASan/UBSan, $fuzzers fuzzers"
+echo "summary: $((unit + lab + doctor_lab + asan + fuzzers)) passed, 0 failed"
