@@ -18,7 +18,8 @@ constexpr const char* kDaemonSocket = "/nix/var/nix/daemon-socket/socket";
 // installers' service files, and the usual system directories.
 const std::vector<std::string> kSshLocations = {
     "/run/current-system/sw/bin/ssh", "/nix/var/nix/profiles/default/bin/ssh", "/usr/bin/ssh", "/bin/ssh",
-    "/usr/local/bin/ssh", "/opt/homebrew/bin/ssh"};
+    "/usr/local/bin/ssh", "/opt/homebrew/bin/ssh", "/opt/local/bin/ssh", "/etc/profiles/per-user/root/bin/ssh",
+    "/root/.nix-profile/bin/ssh"};
 
 // Whether something accepts connections on the local daemon socket. Only for the real root:
 // the socket of a tree under --root belongs to no running daemon.
@@ -111,12 +112,15 @@ void gather_install(GatherContext& ctx) {
     }
     f["user"] = user;
 
-    f["nixos"] = {{"is_nixos", is_nixos(ctx.fs)}};
+    const bool nixos = is_nixos(ctx.fs);
+    f["nixos"] = {{"is_nixos", nixos}};
     f["nixos"]["nix_conf"] = describe_file(ctx.fs, "/etc/nix/nix.conf");
 
     // ssh: only decidable on a tree that holds a system (a shell at least), not a config snapshot.
     nlohmann::json ssh = {{"searched", kSshLocations}, {"found", false}};
-    ssh["decidable"] = ctx.fs.stat("/bin/sh").has_value() || ctx.fs.stat("/usr/bin/env").has_value();
+    // A NixOS tree only has ssh under /run/current-system, which a copy of /etc never holds.
+    ssh["decidable"] = (ctx.fs.stat("/bin/sh").has_value() || ctx.fs.stat("/usr/bin/env").has_value()) &&
+                       (!nixos || ctx.fs.stat("/run/current-system/sw/bin").has_value());
     for (const auto& path : kSshLocations) {
         if (const auto info = ctx.fs.stat(path); info && info->is_regular) {
             ssh["found"] = true;
