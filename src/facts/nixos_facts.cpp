@@ -24,7 +24,13 @@ void check_lib_scope(GatherContext& ctx, const std::string& path, nlohmann::json
 void gather_nixos(GatherContext& ctx) {
     auto& n = ctx.facts["nixos"];
     const auto& conf = n["nix_conf"];
-    n["nix_conf_not_managed"] = n["is_nixos"].get<bool>() && conf.value("exists", false) && !conf.contains("symlink_target");
+    // NixOS links /etc/nix/nix.conf into the store and heads it "WARNING: this file is generated
+    // from the nix.* options ..."; a copy of a managed file keeps that header.
+    const std::string text = ctx.fs.read("/etc/nix/nix.conf").text;
+    const bool generated = text.find("is generated from the nix.") != std::string::npos ||
+                           text.find("Do not edit it!") != std::string::npos;
+    n["nix_conf_not_managed"] =
+        n["is_nixos"].get<bool>() && conf.value("exists", false) && !conf.contains("symlink_target") && !generated;
     n["lib_not_in_scope"] = nlohmann::json::array();
     std::size_t checked = 0;
     for (const auto& name : ctx.fs.list_directory("/etc/nixos")) {

@@ -144,3 +144,7 @@ golden("nixos-lib-with-pkgs-lib", "configuration.nix brings lib into scope with 
        args=NOREMOTE, with_builder=False)
 golden("nixos-nix-conf-not-managed", "On NixOS, /etc/nix/nix.conf is a plain file.", [("warning", "nixos.nix-conf-not-managed", "")],
        local={"etc/NIXOS": ""}, args=NOREMOTE, with_builder=False)
+golden("nixos-nix-conf-generated-copy", "On NixOS, a plain copy of the generated nix.conf (its header says so): silent.", [],
+       local={"etc/NIXOS": "", "etc/nix/nix.conf": "# WARNING: this file is generated from the nix.* options in\n"
+              "# your NixOS configuration, typically\n# /etc/nixos/configuration.nix.  Do not edit it!\n" + NIXCONF},
+       args=NOREMOTE, with_builder=False)
