@@ -9,6 +9,8 @@ namespace nbd::engine {
 std::vector<Finding> evaluate_rules(const std::vector<Rule>& rules, const nlohmann::json& facts) {
     std::vector<Finding> findings;
     for (const auto& rule : rules) {
+        // A rule decided only from build logs has nothing to look at in the Facts.
+        if (rule.where.size() == 1 && rule.where.front() == "E") continue;
         for (const auto& scope : expand_for_each(facts, rule.for_each)) {
             if (!evaluate_condition(rule.when, scope)) continue;
             Finding f;

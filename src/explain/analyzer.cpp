@@ -99,9 +99,10 @@ void Scan::feed(const LogLine& line) {
     }
     for (std::size_t r : m_matcher.match(match_text, m_previous)) {
         const ExplainSpec& spec = m_specs[r];
+        const bool about_builder = spec.scope == Scope::builder || spec.scope == Scope::builder_line;
         std::string builder = named;
-        if (builder.empty() && !m_rules[r].builder.empty()) builder = m_building_on;
-        if (spec.scope == Scope::builder && builder.empty()) continue;
+        if (builder.empty() && about_builder) builder = m_building_on;
+        if (spec.scope == Scope::builder_line && builder.empty()) continue;
         if (spec.scope == Scope::local && !named.empty()) continue;
         if (m_block != kNoBlock && spec.role != Role::consequence) m_blocks[static_cast<std::size_t>(m_block)].explained = true;
         record(Hit{r, builder, line.number, text, m_block, line.build_log});

@@ -5,7 +5,7 @@
 namespace nbd::explain {
 namespace {
 
-const std::set<std::string> kKnownKeys = {"role", "scope", "rank", "cause", "fix", "alternatives", "resolved_by", "check", "fallback"};
+const std::set<std::string> kKnownKeys = {"role", "scope", "rank", "cause", "fix", "alternatives", "resolved_by", "check", "fallback", "after_cause"};
 
 std::string text_field(const nlohmann::json& j, const char* key, const std::string& id, std::vector<std::string>& problems) {
     if (!j.contains(key)) return "";
@@ -37,8 +37,9 @@ ExplainSpec parse_explain_spec(const engine::Rule& rule, std::vector<std::string
 
     const std::string scope = text_field(j, "scope", id, problems);
     if (scope == "builder") spec.scope = Scope::builder;
+    else if (scope == "builder-line") spec.scope = Scope::builder_line;
     else if (scope == "local") spec.scope = Scope::local;
-    else if (!scope.empty() && scope != "any") problems.push_back(id + ": explain.scope must be any, builder or local");
+    else if (!scope.empty() && scope != "any") problems.push_back(id + ": explain.scope must be any, builder, builder-line or local");
 
     if (j.contains("rank")) {
         if (j["rank"].is_number_integer() && j["rank"].get<int>() >= 0 && j["rank"].get<int>() <= 100) spec.rank = j["rank"].get<int>();
@@ -47,6 +48,7 @@ ExplainSpec parse_explain_spec(const engine::Rule& rule, std::vector<std::string
     spec.cause = text_field(j, "cause", id, problems);
     spec.fix = text_field(j, "fix", id, problems);
     spec.check = text_field(j, "check", id, problems);
+    spec.after_cause = text_field(j, "after_cause", id, problems);
     if (j.contains("fallback")) {
         if (j["fallback"].is_boolean()) spec.fallback = j["fallback"].get<bool>();
         else problems.push_back(id + ": explain.fallback must be true or false");

@@ -48,11 +48,20 @@ ExplainedFinding compose_finding(const RankedHit& ranked, const engine::Rule& ru
     f.builder = hit.builder;
     f.title = rule.title;
 
+    // A consequence below a cause only needs to say so; alone, it says what it means.
+    const bool follows = spec.role == Role::consequence && !out.after.empty();
+    if (follows) {
+        out.cause = (spec.after_cause.empty() ? "A consequence of the failure above" : fill_placeholders(spec.after_cause, hit.builder)) +
+                    " (" + out.after + ")";
+        f.message = out.cause + ".";
+        f.fix = "Nothing of its own: it goes away once " + out.after + " is fixed.";
+        f.evidence = engine::Evidence{hit.line, shorten(hit.text, kMaxEvidenceLength)};
+        return out;
+    }
     out.cause = spec.cause.empty() ? rule.title : fill_placeholders(spec.cause, hit.builder);
     f.message = out.cause;
     for (const auto& a : spec.alternatives) out.alternatives.push_back(a.rule + ": " + fill_placeholders(a.tell, hit.builder));
     if (!out.alternatives.empty()) f.message += " Other possible causes: " + util::join(out.alternatives, "; ");
-    if (spec.role == Role::consequence && !out.after.empty()) f.message += " Here it follows from " + out.after + ".";
 
     // Check-mode fix texts are templates over the facts; explain has none to fill them with.
     if (!spec.fix.empty()) f.fix = fill_placeholders(spec.fix, hit.builder);

@@ -47,8 +47,10 @@ std::string strip_ansi(std::string_view text) {
             std::size_t j = i + 2;
             while (j < text.size() && text[j] != '\a' && !(text[j] == '\x1b' && j + 1 < text.size() && text[j + 1] == '\\')) ++j;
             i = j < text.size() && text[j] == '\x1b' ? j + 1 : j;
-        } else {
-            i += 1;  // a two-byte sequence
+        } else {  // ESC, intermediate bytes (ESC ( B), one final byte
+            std::size_t j = i + 1;
+            while (j < text.size() && static_cast<unsigned char>(text[j]) >= 0x20 && static_cast<unsigned char>(text[j]) <= 0x2f) ++j;
+            i = j < text.size() ? j : text.size();
         }
     }
     return out;

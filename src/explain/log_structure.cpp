@@ -49,13 +49,21 @@ std::optional<std::string> builder_named_in(std::string_view line) {
         for (std::size_t at = line.find(scheme); at != std::string_view::npos; at = line.find(scheme, at + 1)) {
             const std::size_t close = line.find('\'', at + 1);
             if (close == std::string_view::npos) break;
-            const std::string_view uri = line.substr(at + 1, close - at - 1);
+            // "in a row: 'ssh://host x86_64-linux ...'": the URI is the first word.
+            std::string_view uri = line.substr(at + 1, close - at - 1);
+            uri = uri.substr(0, uri.find_first_of(" \t"));
             if (!is_bare_scheme(uri)) return std::string(uri);
         }
     }
     if (auto on = parse_building_on(line)) return on;
-    for (std::string_view marker : {"SSH connection to '", "SSH master connection to '"})
+    for (std::string_view marker : {"SSH connection to '", "SSH master connection to '", "protocol mismatch from '", "cannot connect to '"})
         if (auto quoted = quoted_after(line, marker)) return quoted->first;
+    // OpenSSH: "user@host: Permission denied (publickey)."
+    const std::size_t colon = line.find(": Permission denied");
+    if (colon != std::string_view::npos && colon > 0) {
+        const std::string_view who = line.substr(0, colon);
+        if (who.find('@') != std::string_view::npos && who.find_first_of(" \t'") == std::string_view::npos) return std::string(who);
+    }
     return std::nullopt;
 }
 

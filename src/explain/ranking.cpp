@@ -65,7 +65,8 @@ std::vector<RankedHit> rank_hits(std::vector<Hit> hits, const std::vector<engine
     }
     for (auto& h : hits) {
         h.builder = canonical_builder(h.builder, builders);
-        if (h.builder.empty() && !rules[h.rule].builder.empty()) h.builder = attribute(h, builders);
+        const Scope scope = specs[h.rule].scope;
+        if (h.builder.empty() && (scope == Scope::builder || scope == Scope::builder_line)) h.builder = attribute(h, builders);
     }
 
     // The same cause repeated (now that builders are known): one hit, the first evidence.
@@ -127,7 +128,8 @@ std::vector<RankedHit> rank_hits(std::vector<Hit> hits, const std::vector<engine
     for (auto& h : kept) {
         RankedHit r{std::move(h), ""};
         const Role role = specs[r.hit.rule].role;
-        if (role != Role::consequence && first_cause.empty()) first_cause = rules[r.hit.rule].id;
+        // Consequences follow from a builder's failure, not from, say, a typo in nix.conf.
+        if (role != Role::consequence && first_cause.empty() && !r.hit.builder.empty()) first_cause = rules[r.hit.rule].id;
         if (role == Role::consequence) r.after = first_cause;
         ranked.push_back(std::move(r));
     }

@@ -90,7 +90,8 @@ std::string required_literal(std::string_view pattern) {
             if (i + 1 >= p.size()) break;
             if (escape_is_special(p[i + 1])) {
                 flush();
-                i += 2;
+                bool optional, repeats;
+                i = skip_quantifier(p, i + 2, optional, repeats);
                 continue;
             }
             literal = static_cast<unsigned char>(p[i + 1]);
@@ -103,7 +104,8 @@ std::string required_literal(std::string_view pattern) {
             continue;
         } else if (c == '.' || c == '^' || c == '$' || static_cast<unsigned char>(c) >= 0x80) {
             flush();
-            ++i;
+            bool optional, repeats;
+            i = skip_quantifier(p, i + 1, optional, repeats);
             continue;
         } else {
             literal = static_cast<unsigned char>(c);

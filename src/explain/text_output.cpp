@@ -1,9 +1,14 @@
 #include "nix_builder_doctor/explain/text_output.hpp"
 
+#include <algorithm>
+
 #include "nix_builder_doctor/engine/severity.hpp"
 
 namespace nbd::explain {
 namespace {
+
+// Beyond this many other findings the text only counts them.
+constexpr std::size_t kMaxOthersShown = 15;
 
 struct Style {
     std::string bold, dim, red, yellow, reset;
@@ -55,13 +60,14 @@ std::string render_explain_text(const ExplainResult& result, const TextOptions& 
     }
     if (result.findings.size() > 1) {
         out += "\n" + s.bold + "Also in this log:" + s.reset + "\n";
-        for (std::size_t i = 1; i < result.findings.size(); ++i) {
+        const std::size_t shown = std::min(result.findings.size(), kMaxOthersShown + 1);
+        for (std::size_t i = 1; i < shown; ++i) {
             const ExplainedFinding& e = result.findings[i];
-            std::string note;
-            if (e.role == Role::consequence && !e.after.empty()) note = " (follows from " + e.after + ")";
-            out += "  - " + e.cause + "  " + s.dim + "(" + who(e.finding) + ")" + s.reset + note + "\n";
+            out += "  - " + e.cause + "  " + s.dim + "(" + who(e.finding) + ")" + s.reset + "\n";
             if (e.finding.evidence) out += "    " + s.dim + evidence(e.finding) + s.reset + "\n";
         }
+        if (result.findings.size() > shown)
+            out += "  ... and " + std::to_string(result.findings.size() - shown) + " more (--format json lists them all)\n";
     }
     int errors = 0, warnings = 0, infos = 0;
     for (const auto& e : result.findings) {

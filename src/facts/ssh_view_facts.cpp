@@ -100,10 +100,13 @@ HostKeyView known_host_keys(GatherContext& ctx, Caches& caches, const Viewer& v,
     }
     for (const auto& g : o.global_known_hosts_files.values) files.push_back(g);
     nlohmann::json searched = nlohmann::json::array();
+    int unreadable = 0;
     for (const auto& file : files) {
         if (file == "/dev/null") continue;
         const auto read = ctx.fs.read(file);
         searched.push_back({{"path", file}, {"exists", read.status == parse::ReadStatus::ok}});
+        // A file this run may not read (root's, when not run as root): no verdict from absence.
+        if (read.status == parse::ReadStatus::unreadable || ctx.fs.access_denied(file)) ++unreadable;
         if (read.status != parse::ReadStatus::ok) continue;
         auto cached = caches.known_hosts.find(file);
         if (cached == caches.known_hosts.end()) cached = caches.known_hosts.emplace(file, parse::parse_known_hosts(read.text, file)).first;
@@ -116,7 +119,7 @@ HostKeyView known_host_keys(GatherContext& ctx, Caches& caches, const Viewer& v,
         if (k.facts["marker"] != "revoked") has_usable = true;
     }
     view.facts = {{"lookup_name", name}, {"port", port}, {"pinned", pinned}, {"files", searched}, {"keys", keys},
-                  {"has_key", has_usable}, {"viewer", v.name}};
+                  {"has_key", has_usable}, {"viewer", v.name}, {"unreadable_files", unreadable}};
     (void)ctx;
     return view;
 }
@@ -325,7 +328,7 @@ void gather_ssh_views(GatherContext& ctx) {
                                          " does not help root)"
                                    : "";
         const auto& known = b["ssh"]["known_hosts"];
-        b["host_key_unknown_to_principal"] = !known["has_key"].get<bool>() &&
+        b["host_key_unknown_to_principal"] = !known["has_key"].get<bool>() && known["unreadable_files"].get<int>() == 0 &&
                                              !b["ssh"]["accepts_unknown_host_keys"].get<bool>() &&
                                              !(b["host_key"].value("set", false) && !b["host_key"].value("valid", false));
     }

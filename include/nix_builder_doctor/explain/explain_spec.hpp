@@ -18,10 +18,14 @@ enum class Role {
     consequence,  // follows from another failure (ranked last)
 };
 
+// Which builder a match is about. A line inside a `cannot build on` block, or one that names a
+// builder, is about that builder whatever the scope.
 enum class Scope {
-    any,
-    builder,  // only lines about a builder (a `cannot build on` block, or a line naming one)
-    local,    // only lines about no builder
+    any,           // otherwise about no builder
+    builder,       // otherwise about the builder of the last `building ... on` line, the builder
+                   // whose host the line mentions, or the only builder the log names
+    builder_line,  // as builder, but only lines tied to a builder (block, name, remote build)
+    local,         // only lines about no builder (the local machine)
 };
 
 struct Alternative {
@@ -35,6 +39,7 @@ struct ExplainSpec {
     int rank = 50;  // lower: likelier among causes of the same standing
     std::string cause;
     std::string fix;
+    std::string after_cause;  // a consequence's cause line when a cause is ranked above it
     std::vector<Alternative> alternatives;
     std::vector<std::string> resolved_by;  // rules whose match explains this one better
     std::string check;                     // selectors for `check --select` that decide it

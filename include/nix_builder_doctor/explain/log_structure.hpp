@@ -20,8 +20,9 @@ struct BuilderFailure {
 std::optional<BuilderFailure> parse_builder_failure(std::string_view line);
 // `building '/nix/store/...drv' on 'URI'...` and `possibly transient failure building ... on 'X'`.
 std::optional<std::string> parse_building_on(std::string_view line);
-// A builder the line names: an ssh:// or ssh-ng:// URI in quotes, a remote build's target, or
-// the host of `failed to start SSH connection to '...'`.
+// A builder the line names: an ssh:// or ssh-ng:// URI in quotes (its first word), a remote
+// build's target, the quoted host of `failed to start SSH connection to`, `protocol mismatch
+// from` or `cannot connect to`, or ssh's `user@host: Permission denied`.
 std::optional<std::string> builder_named_in(std::string_view line);
 // Nix starts a new message here (so ssh's appended stderr has ended).
 bool starts_nix_message(std::string_view line);

@@ -25,12 +25,12 @@ struct Hit {
 
 struct RankedHit {
     Hit hit;
-    std::string after;  // a consequence: the id of the cause ranked above it
+    std::string after;  // a consequence: the id of the builder failure ranked above it
 };
 
 // `hits` holds at most one hit per (rule, builder), in log order. `builders` are the builders the
-// log names, in order of appearance: a hit of a rule about a builder (one with a `builder`
-// template) that names none is given the builder whose host its line mentions, or the only one.
+// log names, in order of appearance: a hit of a rule about a builder (`builder`
+// scope) that names none is given the builder whose host its line mentions, or the only one.
 std::vector<RankedHit> rank_hits(std::vector<Hit> hits, const std::vector<engine::Rule>& rules,
                                  const std::vector<ExplainSpec>& specs, const std::vector<std::string>& builders);
 
