@@ -8,7 +8,7 @@ packages=(g++ make cmake pkg-config git ca-certificates
           openssh-client)
 if [ "${1:-}" = "--test" ]; then
   # The tests also run real sshd and Nix, and build the fuzzers with clang.
-  packages+=(openssh-server nix-bin clang libclang-rt-14-dev python3)
+  packages+=(openssh-server nix-bin clang libclang-rt-14-dev python3 iproute2 util-linux procps)
 fi
 
 missing=()
