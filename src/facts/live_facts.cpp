@@ -235,6 +235,21 @@ void record(nlohmann::json& b, Job& job, bool vpn_up) {
                   (!job.run_truth || truth.outcome == "ok");
 }
 
+// NIX_SSHOPTS as the running nix-daemon sees it (its environment, not ours): the daemon is the
+// process that runs ssh. Readable only as root on the real root; empty otherwise.
+std::vector<std::string> daemon_ssh_options(GatherContext& ctx) {
+    if (ctx.options.root != "/" || ::geteuid() != 0) return {};
+    for (const auto& entry : ctx.fs.list_directory("/proc")) {
+        if (entry.find_first_not_of("0123456789") != std::string::npos) continue;
+        if (util::trim(ctx.fs.read("/proc/" + entry + "/comm").text) != "nix-daemon") continue;
+        const std::string environ = ctx.fs.read("/proc/" + entry + "/environ").text;
+        for (const auto& variable : util::split_fields(environ, '\0'))
+            if (util::starts_with(variable, "NIX_SSHOPTS=")) return util::split_tokens(variable.substr(12));
+        return {};
+    }
+    return {};
+}
+
 }  // namespace
 
 void gather_live(GatherContext& ctx) {
@@ -245,6 +260,8 @@ void gather_live(GatherContext& ctx) {
                                  {"why_not", truth_possible ? ""
                                              : ctx.options.root != "/" ? "--root: OpenSSH would read this machine's files, not the tree's"
                                                                        : "not running as " + ctx.principal + ": run with sudo"}};
+    const auto sshopts = daemon_ssh_options(ctx);
+    ctx.facts["ground_truth"]["daemon_nix_sshopts"] = util::join(sshopts, " ");
     std::vector<std::size_t> indexes;
     std::vector<Job> jobs;
     for (std::size_t i = 0; i < builders.size(); ++i) {
@@ -254,6 +271,7 @@ void gather_live(GatherContext& ctx) {
         // OpenSSH reads the files of the account it runs as: only the principal's run, on the
         // real root, is the daemon's truth.
         jobs.back().run_truth = truth_possible;
+        jobs.back().truth.ssh_options = sshopts;
         jobs.back().build_test = ctx.options.build_test;
         jobs.back().machines_line = builders[i]["entry"];
         jobs.back().system = builders[i]["systems"].empty() ? std::string("x86_64-linux") : builders[i]["systems"][0].get<std::string>();
