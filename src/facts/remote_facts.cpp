@@ -223,7 +223,10 @@ void add_sshd_facts(RemoteContext& rc, nlohmann::json& r, const Account* account
     // Too many concurrent connections for sshd: each build slot opens one.
     const unsigned max_jobs = rc.builder["max_jobs"].get<unsigned>();
     r["session_limit_problem"] = "";
-    if (max_jobs > static_cast<unsigned>(e.max_startups.start))
+    // sshd's default 10:30:100 drops only some of many simultaneous handshakes, and Nix rarely
+    // starts that many at once: judge an explicit MaxStartups, or one that max-jobs exceeds in full.
+    if ((e.max_startups.set && max_jobs > static_cast<unsigned>(e.max_startups.start)) ||
+        max_jobs > static_cast<unsigned>(e.max_startups.full))
         r["session_limit_problem"] = "max-jobs " + std::to_string(max_jobs) + " in the machines entry exceeds sshd MaxStartups " +
                                      std::to_string(e.max_startups.start) + " (" + e.max_startups.origin.describe() +
                                      "): sshd drops concurrent unauthenticated connections beyond it";

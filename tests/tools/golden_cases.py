@@ -148,3 +148,5 @@ golden("nixos-nix-conf-generated-copy", "On NixOS, a plain copy of the generated
        local={"etc/NIXOS": "", "etc/nix/nix.conf": "# WARNING: this file is generated from the nix.* options in\n"
               "# your NixOS configuration, typically\n# /etc/nixos/configuration.nix.  Do not edit it!\n" + NIXCONF},
        args=NOREMOTE, with_builder=False)
+golden("remote-many-jobs-default-sshd", "max-jobs 16 with sshd's default MaxStartups 10:30:100: silent.", [],
+       local={"etc/nix/machines": machines_line(jobs="16")})
