@@ -5,7 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/build.sh build >/dev/null
+echo "Building nix-builder-doctor (a few minutes the first time)..." >&2
+build_log=$(mktemp)
+if ! scripts/build.sh build >"$build_log" 2>&1; then
+  tail -n 40 "$build_log" >&2
+  echo "doctor.sh: the build failed; the full log is $build_log" >&2
+  exit 2
+fi
+rm -f "$build_log"
 status=0
 if [ -e /etc/nix/nix.conf ] || [ -e /etc/nix/machines ]; then
   build/nix-builder-doctor "$@" || status=$?

@@ -13,7 +13,7 @@ std::vector<Finding> evaluate_rules(const std::vector<Rule>& rules, const nlohma
         if (rule.where.size() == 1 && rule.where.front() == "E") continue;
         for (const auto& scope : expand_for_each(facts, rule.for_each)) {
             if (!evaluate_condition(rule.when, scope)) continue;
-            Finding f;
+            Finding& f = findings.emplace_back();
             f.rule = rule.id;
             f.severity = rule.severity;
             f.title = rule.title;
@@ -29,7 +29,6 @@ std::vector<Finding> evaluate_rules(const std::vector<Rule>& rules, const nlohma
                 }
                 if (!loc.file.empty()) f.location = loc;
             }
-            findings.push_back(std::move(f));
         }
     }
     return findings;
