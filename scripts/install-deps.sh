@@ -7,8 +7,10 @@ packages=(g++ make cmake pkg-config git ca-certificates
           libssh2-1-dev nlohmann-json3-dev libcxxopts-dev libgtest-dev libssl-dev
           openssh-client)
 if [ "${1:-}" = "--test" ]; then
-  # The tests also run real sshd and Nix, and build the fuzzers with clang.
-  packages+=(openssh-server nix-bin clang libclang-rt-14-dev python3 iproute2 util-linux procps)
+  # The tests also run real sshd and Nix, and build the fuzzers with clang. nix-setup-systemd is
+  # what nix-bin only recommends: the nixbld group and build users, /etc/nix and /nix/var, which
+  # a real multi-user install has and the lab's bind mounts need as mount points.
+  packages+=(openssh-server nix-bin nix-setup-systemd clang libclang-rt-14-dev python3 iproute2 util-linux procps)
 fi
 
 missing=()

@@ -24,6 +24,7 @@ import argparse
 import atexit
 import base64
 import dataclasses
+import grp
 import ipaddress
 import os
 import platform
@@ -338,7 +339,27 @@ def require_environment() -> Optional[str]:
             return f"{tool} not found (apt-get install util-linux iproute2 openssh-client nix-bin)"
     if not os.access("/usr/sbin/sshd", os.X_OK):
         return "/usr/sbin/sshd not found (apt-get install openssh-server)"
+    # What a multi-user install has and nix-bin alone lacks (Debian's nix-setup-systemd makes them):
+    # the lab bind-mounts over /nix and /etc/nix, and nix-daemon builds as nixbld users.
+    for mount_point in ("/nix", "/etc/nix"):
+        if not os.path.isdir(mount_point):
+            return f"{mount_point} does not exist (apt-get install nix-setup-systemd)"
+    try:
+        grp.getgrnam("nixbld")
+    except KeyError:
+        return "no nixbld group (apt-get install nix-setup-systemd)"
     return None
+
+
+def skip_or_fail(why: str) -> int:
+    """Under CI a lab that cannot run is a failure, never a silent pass; by hand it is a skip."""
+    if os.environ.get("CI") == "true":
+        print(f"FAIL: the lab cannot run: {why}")
+        print("0 passed, 1 failed")
+        return 1
+    print(f"SKIP: {why}")
+    print("0 passed, 0 failed")
+    return 0
 
 
 def nix_system() -> str:

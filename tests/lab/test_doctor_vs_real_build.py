@@ -129,15 +129,9 @@ def main() -> int:
     parser.add_argument("binary")
     parser.add_argument("-k", default="")
     args = parser.parse_args()
-    if os.geteuid() != 0:
-        print("skipped: the lab needs root (mount namespaces, sshd)")
-        print("0 passed, 0 failed")
-        return 0
-    for tool in ("sshd", "nix-build", "unshare"):
-        if not shutil.which(tool) and not os.path.exists(f"/usr/sbin/{tool}"):
-            print(f"skipped: {tool} is not installed")
-            print("0 passed, 0 failed")
-            return 0
+    why = L.require_environment()
+    if why:
+        return L.skip_or_fail(why)
     binary = os.path.abspath(args.binary)
     for scheme in ("ssh", "ssh-ng"):
         run_scheme(binary, scheme, args.k)
