@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Scores the doctor on the real-world corpora in tests/realworld (see its README).
+
+usage: scripts/score_realworld.py BINARY [dev|heldout] [--list]
+
+explain: top-1 accuracy over the logs whose label is a catalog rule (no `seen:` line, label not
+`unknown`); `none` logs count as right when explain names no rule. check: for each config set,
+the warnings and errors of `check --offline --root SET/root` against the rule ids its JUDGEMENT
+lists that files can decide (catalog where O or R): a finding the judgement does not list is a false alarm, a listed id not found a miss.
+Tune on dev only; run heldout once and report it.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORPUS = os.path.join(HERE, "..", "tests", "realworld")
+CATALOG = os.path.join(HERE, "..", "..", "shared", "rules-catalog.md")
+RULE_ID = re.compile(r"\b(?:nixconf|machines|keys|hostkey|sshconfig|net|auth|remote|install|nixos|doctor)\.[a-z0-9-]+")
+
+
+def file_rules():
+    """Catalog ids the files can decide (where O or R): the only ones check --offline can find."""
+    ids = set()
+    with open(CATALOG, encoding="utf-8") as f:
+        for line in f:
+            cells = [c.strip() for c in line.split("|")]
+            if len(cells) > 4 and RULE_ID.fullmatch(cells[1]) and ({"O", "R"} & set(cells[3].split())):
+                ids.add(cells[1])
+    return ids
+
+
+def labels(path):
+    out = {}
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            key, sep, value = line.partition(":")
+            if sep and key.strip() not in out:
+                out[key.strip()] = value.strip()
+    return out
+
+
+def run(binary, args, stdin=None):
+    p = subprocess.run([binary] + args, capture_output=True, timeout=120, stdin=stdin)
+    return p.returncode, p.stdout.decode("utf-8", "replace")
+
+
+def score_explain(binary, half, show):
+    folder = os.path.join(CORPUS, "logs", half)
+    rule_right = rule_total = none_right = none_total = crashes = 0
+    wrong = []
+    for name in sorted(os.listdir(folder)):
+        if not name.endswith(".expected"):
+            continue
+        label = labels(os.path.join(folder, name))
+        first = label.get("first", "unknown").split()[0] if label.get("first") else "unknown"
+        if "seen" in label or first == "unknown":
+            continue
+        log = os.path.join(folder, name[: -len(".expected")] + ".log")
+        code, out = run(binary, ["explain", "--format", "json", log])
+        if code not in (0, 1):
+            crashes += 1
+            wrong.append((name, first, f"exit {code}"))
+            continue
+        findings = json.loads(out).get("findings", [])
+        got = findings[0]["rule"] if findings else "none"
+        if first == "none":
+            none_total += 1
+            none_right += got == "none"
+        else:
+            rule_total += 1
+            rule_right += got == first
+        if got != first:
+            wrong.append((name, first, got))
+    print(f"explain ({half}): {rule_right}/{rule_total} logs with a rule label ranked first correctly; "
+          f"{none_right}/{none_total} logs with no fitting rule left unnamed; {crashes} errors")
+    if show:
+        for name, want, got in wrong:
+            print(f"  {name}: want {want}, got {got}")
+
+
+def score_check(binary, half, show):
+    folder = os.path.join(CORPUS, "configs", half)
+    false_alarms = misses = found = sets = errors = 0
+    notes = []
+    decidable = file_rules()
+    for name in sorted(os.listdir(folder)):
+        root = os.path.join(folder, name, "root")
+        judgement = os.path.join(folder, name, "JUDGEMENT")
+        if not os.path.isdir(root) or not os.path.exists(judgement):
+            continue
+        sets += 1
+        with open(judgement, encoding="utf-8") as f:
+            text = f.read()
+        problems_part = text.split("## Real programs")[0]
+        expected = set(RULE_ID.findall(problems_part)) & decidable
+        code, out = run(binary, ["check", "--offline", "--root", root, "--format", "json", "--fail-on", "never"])
+        if code != 0:
+            errors += 1
+            notes.append(f"  {name}: exit {code}")
+            continue
+        got = {f["rule"] for f in json.loads(out)["findings"] if f["severity"] in ("error", "warning")}
+        for rule in sorted(got - expected):
+            false_alarms += 1
+            notes.append(f"  {name}: not in the judgement: {rule}")
+        for rule in sorted(expected - got):
+            misses += 1
+            notes.append(f"  {name}: judged, not found: {rule}")
+        found += len(expected & got)
+    print(f"check ({half}): {sets} sets; {found} judged problems found, {misses} missed, "
+          f"{false_alarms} warnings/errors not in a judgement; {errors} runs failed")
+    if show:
+        print("\n".join(notes))
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__)
+        return 2
+    binary = os.path.abspath(sys.argv[1])
+    half = sys.argv[2] if len(sys.argv) > 2 and not sys.argv[2].startswith("-") else "dev"
+    show = "--list" in sys.argv
+    score_explain(binary, half, show)
+    score_check(binary, half, show)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
