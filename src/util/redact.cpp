@@ -246,6 +246,9 @@ void note_line_impl(std::string_view line) {
     for (char c : line)
         if (!is_b64(c) && c != '=') return;
     note_secret(line);
+    // Also without its padding: a parser may split `name=value` there and quote the name.
+    while (!line.empty() && line.back() == '=') line.remove_suffix(1);
+    note_secret(line);
 }
 
 }  // namespace

@@ -43,7 +43,8 @@ std::string nix_secret_key() {
     return "";
 }
 
-// The base64 lines inside every private key block of a text (at least 8 characters).
+// The base64 lines inside every private key block of a text, without their `=` padding (a
+// parser may split there), when at least 5 characters remain.
 std::vector<std::string> key_lines(const std::string& text) {
     std::vector<std::string> out;
     bool inside = false;
@@ -51,7 +52,10 @@ std::vector<std::string> key_lines(const std::string& text) {
         const std::string l(util::trim(line));
         if (l.find("PRIVATE KEY") != std::string::npos && l.find("BEGIN") != std::string::npos) inside = true;
         else if (l.find("PRIVATE KEY") != std::string::npos && l.find("END") != std::string::npos) inside = false;
-        else if (inside && l.size() >= 8 && l.find(':') == std::string::npos) out.push_back(l);
+        else if (inside && l.find(':') == std::string::npos) {
+            const std::string core(util::trim(l, "="));
+            if (core.size() >= 5) out.push_back(core);
+        }
     }
     return out;
 }
