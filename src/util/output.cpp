@@ -43,6 +43,11 @@ void hex_escape(std::string& out, unsigned value) {
     out += digits[value & 0xf];
 }
 
+void hex_escape_digits(std::string& out, unsigned value) {
+    static const char digits[] = "0123456789abcdef";
+    for (int shift = 12; shift >= 0; shift -= 4) out += digits[(value >> shift) & 0xf];
+}
+
 }  // namespace
 
 std::string dump_json(nlohmann::json j, int indent) {
@@ -83,8 +88,15 @@ std::string safe_text(std::string_view text) {
             ++i;
             continue;
         }
-        if ((cp < 0x20 && cp != '\n' && cp != '\t') || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) hex_escape(out, static_cast<unsigned>(cp));
-        else out.append(redacted, i, n);
+        if ((cp < 0x20 && cp != '\n' && cp != '\t') || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) {
+            hex_escape(out, static_cast<unsigned>(cp));
+        } else if (cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)) {
+            // Bidirectional overrides would make a path or host read differently from what it is.
+            out += "\\u";
+            hex_escape_digits(out, static_cast<unsigned>(cp));
+        } else {
+            out.append(redacted, i, n);
+        }
         i += n;
     }
     return out;

@@ -171,6 +171,7 @@ TEST(SafeOutput, TextEscapesControlsAndReplacesBadBytes) {
     EXPECT_EQ(util::safe_text("bu\xffilder"), "bu\xef\xbf\xbdilder");
     EXPECT_EQ(util::safe_text("csi \xc2\x9b"), "csi \\x9b");
     EXPECT_EQ(util::safe_text("caf\xc3\xa9 \xe2\x9c\x93"), "caf\xc3\xa9 \xe2\x9c\x93");
+    EXPECT_EQ(util::safe_text("host \xe2\x80\xaegro.elpmaxe"), "host \\u202egro.elpmaxe");
     EXPECT_EQ(util::safe_text("overlong \xc0\xaf"), "overlong \xef\xbf\xbd\xef\xbf\xbd");
 }
 

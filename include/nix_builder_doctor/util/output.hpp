@@ -15,7 +15,8 @@ std::string dump_json_raw(const nlohmann::json& j, int indent = -1);
 
 // Secrets redacted, invalid UTF-8 replaced by U+FFFD, and C0 controls (but newline and tab),
 // DEL and the C1 range (ESC and CSI included) shown as `\xNN`, so a hostile configuration cannot
-// move the cursor, clear the screen or set the title through our output. Apply to every value
+// move the cursor, clear the screen or set the title through our output; bidirectional
+// overrides (U+202A-202E, U+2066-2069, U+200E/F) shown as `\uNNNN`. Apply to every value
 // before it is styled (the renderer's own colour sequences are added afterwards).
 std::string safe_text(std::string_view text);
 
