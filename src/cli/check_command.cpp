@@ -10,6 +10,8 @@
 #include "nix_builder_doctor/engine/evaluator.hpp"
 #include "nix_builder_doctor/facts/gather.hpp"
 #include "nix_builder_doctor/report/report.hpp"
+#include "nix_builder_doctor/util/output.hpp"
+#include "nix_builder_doctor/util/redact.hpp"
 #include "nix_builder_doctor/util/strings.hpp"
 
 #ifndef NBD_VERSION
@@ -113,6 +115,8 @@ int run_check_command(const Options& options, std::ostream& out, std::ostream& e
     gather.user = options.user ? options.user : default_user();
     gather.system = options.system;
     gather.builders_spec = options.builders;
+    // A key pasted into --builders is remembered like one read from a file, so no output quotes it.
+    if (options.builders) util::note_secrets_in(*options.builders);
     gather.remote_roots = options.remote_roots;
     gather.live = !options.offline;
     gather.timeout_seconds = options.timeout_seconds;
@@ -128,14 +132,14 @@ int run_check_command(const Options& options, std::ostream& out, std::ostream& e
     check_remote_roots(facts);
 
     if (options.dump_facts) {
-        out << facts.dump(2) << "\n";
+        out << util::dump_json(facts) << "\n";
         return kExitClean;
     }
     engine::Selection selection{options.select, options.ignore, options.severity_overrides};
     auto selected = engine::apply_selection(engine::evaluate_rules(rules, facts), selection);
     const report::Report report = make_report(facts, std::move(selected));
     if (options.format == Format::json) {
-        out << report::render_json(report).dump(2) << "\n";
+        out << util::dump_json(report::render_json(report)) << "\n";
     } else {
         report::TextStyle style;
         style.color = options.color == ColorMode::always ||

@@ -13,6 +13,7 @@
 #include "nix_builder_doctor/explain/analyzer.hpp"
 #include "nix_builder_doctor/explain/text_output.hpp"
 #include "nix_builder_doctor/report/report.hpp"
+#include "nix_builder_doctor/util/output.hpp"
 
 #ifndef NBD_VERSION
 #define NBD_VERSION "0.0.0"
@@ -79,7 +80,7 @@ int run_explain_command(const Options& options, std::ostream& out, std::ostream&
         r.principal = "unknown";
         for (const auto& e : result.findings) r.findings.push_back(e.finding);
         r.summary = engine::summarize(r.findings, suppressed);
-        out << report::render_json(r).dump(2) << "\n";
+        out << util::dump_json(report::render_json(r)) << "\n";
     } else {
         explain::TextOptions text;
         text.color = options.color == ColorMode::always ||

@@ -1,5 +1,6 @@
 #include "nix_builder_doctor/cli/commands.hpp"
 #include "nix_builder_doctor/engine/rule_loader.hpp"
+#include "nix_builder_doctor/util/output.hpp"
 #include "nix_builder_doctor/util/strings.hpp"
 
 namespace nbd::cli {
@@ -11,7 +12,7 @@ int run_rules_command(const Options& options, std::ostream& out) {
             nlohmann::json list = nlohmann::json::array();
             for (const auto& r : rules)
                 list.push_back({{"id", r.id}, {"severity", engine::to_string(r.severity)}, {"title", r.title}, {"where", r.where}});
-            out << list.dump(2) << "\n";
+            out << util::dump_json_raw(list, 2) << "\n";
             return kExitClean;
         }
         for (const auto& r : rules) {
@@ -30,10 +31,10 @@ int run_rules_command(const Options& options, std::ostream& out) {
         ids.push_back(r.id);
         if (r.id != wanted) continue;
         if (options.format == Format::json) {
-            out << nlohmann::json({{"id", r.id}, {"severity", engine::to_string(r.severity)}, {"title", r.title},
-                                   {"where", r.where}, {"rationale", r.rationale}, {"fix", r.fix},
-                                   {"references", r.references}, {"log_patterns", r.log_patterns}})
-                       .dump(2)
+            out << util::dump_json_raw(nlohmann::json({{"id", r.id}, {"severity", engine::to_string(r.severity)}, {"title", r.title},
+                                                       {"where", r.where}, {"rationale", r.rationale}, {"fix", r.fix},
+                                                       {"references", r.references}, {"log_patterns", r.log_patterns}}),
+                                       2)
                 << "\n";
             return kExitClean;
         }

@@ -4,6 +4,7 @@
 
 #include "nix_builder_doctor/cli/commands.hpp"
 #include "nix_builder_doctor/cli/options.hpp"
+#include "nix_builder_doctor/util/output.hpp"
 
 #ifndef NBD_VERSION
 #define NBD_VERSION "0.0.0"
@@ -23,11 +24,11 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
         }
         return kExitInternal;
     } catch (const UsageError& e) {
-        err << "nix-builder-doctor: error: " << e.what() << "\n"
+        err << "nix-builder-doctor: error: " << util::safe_text(e.what()) << "\n"
             << "Run 'nix-builder-doctor --help' for the options.\n";
         return kExitUsage;
     } catch (const std::exception& e) {
-        err << "nix-builder-doctor: internal error (a bug, please report it): " << e.what() << "\n";
+        err << "nix-builder-doctor: internal error (a bug, please report it): " << util::safe_text(e.what()) << "\n";
         return kExitInternal;
     }
 }

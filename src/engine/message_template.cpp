@@ -1,5 +1,7 @@
 #include "nix_builder_doctor/engine/message_template.hpp"
 
+#include "nix_builder_doctor/util/output.hpp"
+
 namespace nbd::engine {
 namespace {
 
@@ -14,11 +16,8 @@ std::string value_text(const nlohmann::json& v) {
         }
         return out;
     }
-    if (v.is_number_float()) {
-        std::string s = v.dump();
-        return s;
-    }
-    return v.dump();
+    // Facts may hold invalid UTF-8 (a hostile config): never throw while rendering.
+    return util::dump_json_raw(v);
 }
 
 }  // namespace

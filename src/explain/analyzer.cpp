@@ -8,6 +8,7 @@
 #include "nix_builder_doctor/explain/log_reader.hpp"
 #include "nix_builder_doctor/explain/log_structure.hpp"
 #include "nix_builder_doctor/explain/ranking.hpp"
+#include "nix_builder_doctor/util/redact.hpp"
 #include "nix_builder_doctor/util/strings.hpp"
 
 namespace nbd::explain {
@@ -69,10 +70,26 @@ private:
     int m_block_lines_left = 0;
     std::string m_building_on;  // the builder of the last `building '...' on '...'`
     std::string m_previous;
+    int m_key_lines_left = 0;  // inside a private key pasted into the log
 };
+
+// A private key pasted into a log: the lines after its BEGIN armor (to its END, at most this many)
+// are noted as secrets, so no evidence line can quote them, not even the short last one.
+constexpr int kMaxKeyLines = 256;
 
 void Scan::feed(const LogLine& line) {
     const std::string& text = line.text;
+    // One literal search per line; the rest only inside a key.
+    const bool armor = text.find("PRIVATE KEY") != std::string::npos;
+    if (m_key_lines_left > 0) {
+        if (armor) m_key_lines_left = 0;
+        else {
+            util::note_key_line(text);
+            --m_key_lines_left;
+        }
+    } else if (armor && text.find("BEGIN") != std::string::npos && util::contains_private_key(text)) {
+        m_key_lines_left = kMaxKeyLines;
+    }
     std::string_view match_text = text;
     std::string named;  // the builder this line is about, if it says
     if (auto failure = parse_builder_failure(text)) {

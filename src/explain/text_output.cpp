@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "nix_builder_doctor/engine/severity.hpp"
+#include "nix_builder_doctor/util/output.hpp"
 
 namespace nbd::explain {
 namespace {
@@ -29,10 +30,11 @@ std::string indented(const std::string& text, const std::string& pad) {
     return out;
 }
 
-std::string who(const engine::Finding& f) { return f.rule + (f.builder.empty() ? "" : ", " + f.builder); }
+// Values from the log are made safe (secrets redacted, controls escaped) before styling.
+std::string who(const engine::Finding& f) { return util::safe_text(f.rule + (f.builder.empty() ? "" : ", " + f.builder)); }
 
 std::string evidence(const engine::Finding& f) {
-    return f.evidence ? "line " + std::to_string(f.evidence->line) + ": " + f.evidence->text : "";
+    return f.evidence ? "line " + std::to_string(f.evidence->line) + ": " + util::safe_text(f.evidence->text) : "";
 }
 
 std::string plural(int n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
@@ -43,7 +45,7 @@ std::string render_explain_text(const ExplainResult& result, const TextOptions& 
     const Style s = style_for(options.color);
     const std::string lines = plural(static_cast<int>(result.lines), "line");
     if (result.findings.empty())
-        return "nix-builder-doctor: no known remote-build failure in this log (" + options.source + ", " + lines + " read).\n"
+        return "nix-builder-doctor: no known remote-build failure in this log (" + util::safe_text(options.source) + ", " + lines + " read).\n"
                "If a remote build still fails, run `sudo nix-builder-doctor check` to probe the builders.\n";
 
     const ExplainedFinding& top = result.findings.front();
@@ -51,19 +53,19 @@ std::string render_explain_text(const ExplainResult& result, const TextOptions& 
     const std::string pad = "          ";
     const std::string colour = f.severity == engine::Severity::error ? s.red : s.yellow;
     std::string out;
-    out += s.bold + colour + "Cause:" + s.reset + "    " + s.bold + top.cause + s.reset + "  " + s.dim + "(" + who(f) + ")" + s.reset + "\n";
-    out += s.bold + "Fix:" + s.reset + "      " + indented(f.fix, pad) + "\n";
+    out += s.bold + colour + "Cause:" + s.reset + "    " + s.bold + util::safe_text(top.cause) + s.reset + "  " + s.dim + "(" + who(f) + ")" + s.reset + "\n";
+    out += s.bold + "Fix:" + s.reset + "      " + indented(util::safe_text(f.fix), pad) + "\n";
     if (f.evidence) out += s.bold + "Evidence:" + s.reset + " " + evidence(f) + "\n";
     if (!top.alternatives.empty()) {
         out += s.bold + "Could also be:" + s.reset + "\n";
-        for (const auto& a : top.alternatives) out += "  - " + a + "\n";
+        for (const auto& a : top.alternatives) out += "  - " + util::safe_text(a) + "\n";
     }
     if (result.findings.size() > 1) {
         out += "\n" + s.bold + "Also in this log:" + s.reset + "\n";
         const std::size_t shown = std::min(result.findings.size(), kMaxOthersShown + 1);
         for (std::size_t i = 1; i < shown; ++i) {
             const ExplainedFinding& e = result.findings[i];
-            out += "  - " + e.cause + "  " + s.dim + "(" + who(e.finding) + ")" + s.reset + "\n";
+            out += "  - " + util::safe_text(e.cause) + "  " + s.dim + "(" + who(e.finding) + ")" + s.reset + "\n";
             if (e.finding.evidence) out += "    " + s.dim + evidence(e.finding) + s.reset + "\n";
         }
         if (result.findings.size() > shown)

@@ -6,6 +6,7 @@
 #include "nix_builder_doctor/facts/producers.hpp"
 #include "nix_builder_doctor/facts/systems.hpp"
 #include "nix_builder_doctor/parse/ssh_public_key.hpp"
+#include "nix_builder_doctor/util/redact.hpp"
 #include "nix_builder_doctor/util/strings.hpp"
 
 namespace nbd::facts {
@@ -122,10 +123,39 @@ nlohmann::json describe_machine(GatherContext& ctx, const parse::Machine& m, con
     return b;
 }
 
+// Private keys where Nix reads its builders list (`builders = @/root/.ssh/id_rsa`, or a key
+// pasted into a machines file): Nix parses the key's lines as machines and quotes them in its
+// errors. The key's lines are blanked before parsing (line numbers kept), so none of it becomes a
+// builder, an error text or any other fact; each such file is reported once.
+struct KeyInMachines {
+    std::string path;
+    bool whole_file = false;
+};
+
+std::string without_keys(std::string text, const std::string& path, std::vector<KeyInMachines>* found) {
+    if (!util::contains_private_key(text)) return text;
+    const bool whole = util::is_private_key_file(text);
+    util::blank_private_keys(text);
+    if (found && std::none_of(found->begin(), found->end(), [&](const KeyInMachines& k) { return k.path == path; }))
+        found->push_back({path, whole});
+    return text;
+}
+
+parse::IncludeSource machines_source(GatherContext& ctx, std::vector<KeyInMachines>* found) {
+    parse::IncludeSource source = include_source(ctx.fs);
+    source.read = [&ctx, found](const std::string& path) {
+        auto r = ctx.fs.read(path);
+        if (r.status == parse::ReadStatus::ok) r.text = without_keys(std::move(r.text), path, found);
+        return r;
+    };
+    return source;
+}
+
 unsigned count_entries(GatherContext& ctx, const std::string& path) {
     const auto read = ctx.fs.read(path);
     if (read.status != parse::ReadStatus::ok) return 0;
-    return static_cast<unsigned>(parse::parse_machines(read.text, path, 0, include_source(ctx.fs)).machines.size());
+    return static_cast<unsigned>(
+        parse::parse_machines(without_keys(read.text, path, nullptr), path, 0, machines_source(ctx, nullptr)).machines.size());
 }
 
 }  // namespace
@@ -145,16 +175,38 @@ void gather_builders(GatherContext& ctx) {
 
     const auto& builders_setting = f["nixconf"]["builders"];
     parse::Machines machines;
+    std::vector<KeyInMachines> keys;
+    std::string top_file = "/etc/nix/machines";
+    int top_line = 0;
     if (builders_setting["set"].get<bool>()) {
-        machines = parse::parse_machines(builders_setting["value"].get<std::string>(), builders_setting["file"].get<std::string>(),
-                                         builders_setting["line"].get<int>(), include_source(ctx.fs));
+        top_file = builders_setting["file"].get<std::string>();
+        top_line = builders_setting["line"].get<int>();
+        machines = parse::parse_machines(without_keys(builders_setting["value"].get<std::string>(), top_file, &keys), top_file,
+                                         top_line, machines_source(ctx, &keys));
     } else {
         const auto read = ctx.fs.read("/etc/nix/machines");
         if (read.status == parse::ReadStatus::ok)
-            machines = parse::parse_machines(read.text, "/etc/nix/machines", 0, include_source(ctx.fs));
+            machines = parse::parse_machines(without_keys(read.text, top_file, &keys), top_file, 0, machines_source(ctx, &keys));
     }
 
     nlohmann::json m;
+    m["private_keys"] = nlohmann::json::array();
+    for (const auto& k : keys) {
+        std::string file = top_file;
+        int line = top_line;
+        for (const auto& record : machines.files)
+            if (record.path == k.path && !record.referenced_from.empty()) {
+                file = record.referenced_from;
+                line = record.referenced_line;
+                break;
+            }
+        const bool referenced = k.path != top_file;
+        std::string what;
+        if (k.whole_file) what = k.path + " is a private key, not a list of builders";
+        else if (referenced) what = k.path + ", read as a list of builders, has a private key pasted into it";
+        else what = "a private key is pasted into the builders list";
+        m["private_keys"].push_back({{"path", k.path}, {"whole_file", k.whole_file}, {"file", file}, {"line", line}, {"what", what}});
+    }
     m["errors"] = nlohmann::json::array();
     for (const auto& e : machines.errors) m["errors"].push_back({{"file", e.file}, {"line", e.line}, {"message", e.message}});
     m["missing_files"] = nlohmann::json::array();

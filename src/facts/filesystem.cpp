@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "nix_builder_doctor/util/redact.hpp"
 #include "nix_builder_doctor/util/strings.hpp"
 
 namespace nbd::facts {
@@ -181,6 +182,8 @@ parse::ReadResult RootedFileSystem::read(const std::string& machine_path) {
                 ::close(fd);
                 if (too_large) result.status = parse::ReadStatus::too_large;
                 else if (result.status == parse::ReadStatus::ok) result.text = std::move(text);
+                // Whatever file this is, the lines of a private key in it are never printed.
+                util::note_secrets_in(result.text);
             }
         }
     }

@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 
 #include "nix_builder_doctor/util/encoding.hpp"
+#include "nix_builder_doctor/util/redact.hpp"
 #include "nix_builder_doctor/util/strings.hpp"
 
 namespace nbd::facts {
@@ -33,6 +34,7 @@ parse::ReadResult MemoryFileSystem::read(const std::string& machine_path) {
         else if (it->second.has_content) {
             r.status = parse::ReadStatus::ok;
             r.text = it->second.content;
+            util::note_secrets_in(r.text);  // never printed, whatever the file is
         } else {
             r.status = parse::ReadStatus::unreadable;
         }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "nix_builder_doctor/util/encoding.hpp"
+#include "nix_builder_doctor/util/redact.hpp"
 #include "nix_builder_doctor/util/strings.hpp"
 
 namespace nbd::facts {
@@ -21,10 +22,34 @@ std::string public_key_problem(const std::string& entry) {
     if (data.empty()) return "the key after ':' is empty";
     const auto bytes = util::base64_decode(data);
     if (!bytes) return "the part after ':' is not base64";
+    if (bytes->size() == 64)
+        return "it is a Nix signing secret key (64 bytes), not a public key (32); it is not shown here. Anyone who can read "
+               "this file can sign store paths with it: generate a new pair with `nix-store --generate-binary-cache-key` "
+               "and list only the public half";
     if (bytes->size() != 32)
-        return "it decodes to " + std::to_string(bytes->size()) + " bytes; an ed25519 public key has 32" +
-               (bytes->size() == 64 ? " (this looks like a secret key: never publish it)" : "");
+        return "it decodes to " + std::to_string(bytes->size()) + " bytes; an ed25519 public key has 32";
     return "";
+}
+
+// `name:base64` whose key part is 64 bytes: the secret form of a signing key, never to be quoted.
+bool is_secret_key_entry(const std::string& entry) {
+    const auto colon = entry.find(':');
+    if (colon == std::string::npos) return false;
+    const auto bytes = util::base64_decode(entry.substr(colon + 1));
+    return bytes && bytes->size() == 64;
+}
+
+// access-tokens, extra-access-tokens (and an old github-access-token) carry credentials.
+bool is_access_tokens(const std::string& name) { return name.find("access-token") != std::string::npos; }
+
+// access-tokens is `host=token ...`: the hosts stay, the tokens never reach the Facts.
+std::vector<std::string> redacted_access_tokens(const std::vector<std::string>& tokens) {
+    std::vector<std::string> out;
+    for (const auto& t : tokens) {
+        const auto eq = t.find('=');
+        out.push_back((eq == std::string::npos ? std::string() : t.substr(0, eq + 1)) + std::string(util::kRedactedToken));
+    }
+    return out;
 }
 
 bool is_false(const std::string& value) { return value == "false" || value == "no" || value == "0"; }
@@ -94,10 +119,23 @@ NixConfView describe_nix_conf(FileSystem& fs, parse::NixConf conf_in, const Acco
 
     j["malformed_public_keys"] = nlohmann::json::array();
     for (const auto& a : conf.assignments) {
+        if (is_access_tokens(a.canonical)) {
+            for (const auto& token : a.tokens) {
+                const auto eq = token.find('=');
+                util::note_secret(eq == std::string::npos ? token : token.substr(eq + 1));
+            }
+            continue;
+        }
         if (a.canonical != "trusted-public-keys") continue;
-        for (const auto& token : a.tokens)
-            if (auto problem = public_key_problem(token); !problem.empty())
-                j["malformed_public_keys"].push_back({{"value", token}, {"reason", problem}, {"file", a.file}, {"line", a.line}});
+        for (const auto& token : a.tokens) {
+            auto problem = public_key_problem(token);
+            if (problem.empty()) continue;
+            const bool secret = is_secret_key_entry(token);
+            const std::string value = secret ? token.substr(0, token.find(':') + 1) + std::string(util::kRedactedNixSecretKey) : token;
+            if (secret) util::note_secret(token.substr(token.find(':') + 1));
+            j["malformed_public_keys"].push_back(
+                {{"value", value}, {"reason", problem}, {"secret_key", secret}, {"file", a.file}, {"line", a.line}});
+        }
     }
 
     j["build_users_group_missing"] = nlohmann::json::array();
@@ -111,8 +149,14 @@ NixConfView describe_nix_conf(FileSystem& fs, parse::NixConf conf_in, const Acco
     }
 
     j["settings"] = nlohmann::json::object();
-    for (const auto& [name, e] : conf.effective)
+    for (const auto& [name, e] : conf.effective) {
+        if (is_access_tokens(name)) {
+            const auto tokens = redacted_access_tokens(e.tokens);
+            j["settings"][name] = {{"value", util::join(tokens, " ")}, {"tokens", tokens}, {"file", e.file}, {"line", e.line}};
+            continue;
+        }
         j["settings"][name] = {{"value", e.value}, {"tokens", e.tokens}, {"file", e.file}, {"line", e.line}};
+    }
     return view;
 }
 

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "nix_builder_doctor/report/report.hpp"
+#include "nix_builder_doctor/util/output.hpp"
 
 namespace nbd::report {
 namespace {
@@ -36,12 +37,13 @@ std::string indent(const std::string& text, const std::string& pad) {
     return out;
 }
 
+// Every value is made safe (secrets redacted, controls escaped) before the palette styles it.
 void render_finding(std::string& out, const engine::Finding& f, const Palette& p, bool in_builder_group) {
     const std::string pad = "           ";
-    out += "  " + severity_label(f.severity, p) + "  " + p.bold + f.rule + p.reset + "\n";
+    out += "  " + severity_label(f.severity, p) + "  " + p.bold + util::safe_text(f.rule) + p.reset + "\n";
     std::string where;
     if (f.location) {
-        where = f.location->file;
+        where = util::safe_text(f.location->file);
         if (f.location->line > 0) where += ":" + std::to_string(f.location->line);
         where += ": ";
     }
@@ -49,8 +51,8 @@ void render_finding(std::string& out, const engine::Finding& f, const Palette& p
     std::string message = f.message;
     if (in_builder_group && !f.builder.empty() && message.rfind(f.builder + ": ", 0) == 0)
         message = message.substr(f.builder.size() + 2);
-    out += pad + indent(where + message, pad) + "\n";
-    if (!f.fix.empty()) out += pad + p.green + "fix: " + p.reset + indent(f.fix, pad + "     ") + "\n";
+    out += pad + indent(where + util::safe_text(message), pad) + "\n";
+    if (!f.fix.empty()) out += pad + p.green + "fix: " + p.reset + indent(util::safe_text(f.fix), pad + "     ") + "\n";
 }
 
 std::string plural(int n, const std::string& word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
@@ -68,14 +70,14 @@ bool should_use_color(int fd) {
 std::string render_text(const Report& r, const TextStyle& style) {
     const Palette p = palette(style);
     std::string out;
-    out += p.bold + "nix-builder-doctor " + r.tool_version + p.reset + ": " + r.context + "\n";
-    for (const auto& note : r.notes) out += p.dim + "  " + note + p.reset + "\n";
+    out += p.bold + "nix-builder-doctor " + r.tool_version + p.reset + ": " + util::safe_text(r.context) + "\n";
+    for (const auto& note : r.notes) out += p.dim + "  " + util::safe_text(note) + p.reset + "\n";
 
     std::map<std::string, std::vector<const engine::Finding*>> by_builder;
     for (const auto& f : r.findings) by_builder[f.builder].push_back(&f);
 
     for (const auto& b : r.builders) {
-        out += "\n" + p.bold + b.uri + p.reset + (b.where.empty() ? "" : p.dim + "  (" + b.where + ")" + p.reset) + "\n";
+        out += "\n" + p.bold + util::safe_text(b.uri) + p.reset + (b.where.empty() ? "" : p.dim + "  (" + util::safe_text(b.where) + ")" + p.reset) + "\n";
         int errors = 0, warnings = 0;
         for (const auto* f : by_builder[b.uri]) {
             render_finding(out, *f, p, true);
