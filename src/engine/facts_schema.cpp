@@ -122,28 +122,48 @@ void collect_patterns(const Node& node, const std::string& prefix, std::vector<s
     }
 }
 
-std::string suggestion(const std::string& pattern, const nlohmann::json& v) {
-    nlohmann::json entry = {{"type", type_of(v)}, {"where", {"O"}}, {"producer", "src/facts/<file>.cpp"}, {"meaning", "<what it says>"}};
+// The entry to add for an undeclared value, in the schema file's own order of keys.
+std::string suggestion(const std::string& pattern, const nlohmann::json& v, bool in_shape) {
+    nlohmann::ordered_json entry = {{"type", type_of(v)}};
     if (v.is_array() && !v.empty() && !v[0].is_object() && !v[0].is_array()) entry["items"] = type_of(v[0]);
+    if (!in_shape) {
+        entry["where"] = {"O"};
+        entry["producer"] = "<file in src/facts>.cpp";
+    }
+    entry["meaning"] = "<what it says>";
     return "\"" + pattern + "\": " + entry.dump();
 }
 
+// The nearest declared object with a shape above an undeclared value: new fields of an
+// identity, an ssh view... belong in the shape, so every user of it gets them.
+struct Owner {
+    const FactEntry* entry = nullptr;
+    std::string pattern;
+};
+
 // An undeclared value: its leaves (and empty containers) are what needs declaring.
-void report_undeclared(const nlohmann::json& v, const std::string& pattern, std::map<std::string, std::string>& problems) {
+void report_undeclared(const nlohmann::json& v, const std::string& pattern, const Owner& owner,
+                       std::map<std::string, std::string>& problems) {
     const bool scalar_array = v.is_array() && !v.empty() && !v[0].is_object() && !v[0].is_array();
     if (v.is_object() && !v.empty()) {
-        for (const auto& [k, child] : v.items()) report_undeclared(child, pattern + "/" + escape(k), problems);
+        for (const auto& [k, child] : v.items()) report_undeclared(child, pattern + "/" + escape(k), owner, problems);
         return;
     }
     if (v.is_array() && !v.empty() && !scalar_array) {
-        for (const auto& child : v) report_undeclared(child, pattern + "/*", problems);
+        for (const auto& child : v) report_undeclared(child, pattern + "/*", owner, problems);
         return;
     }
-    problems.emplace(pattern, pattern + ": not in the facts schema; add to src/facts/facts-schema.json: " + suggestion(pattern, v));
+    std::string text = pattern + ": not in the facts schema; add to src/facts/facts-schema.json";
+    if (owner.entry)
+        text += " under \"shapes\" \"" + owner.entry->shape + "\" (the shape of " + owner.pattern +
+                "): " + suggestion(pattern.substr(owner.pattern.size()), v, true) + ", or under \"facts\"";
+    problems.emplace(pattern, text + ": " + suggestion(pattern, v, false));
 }
 
-void validate_value(const nlohmann::json& v, const Node* node, const std::string& pattern, std::map<std::string, std::string>& problems) {
-    if (!node) return report_undeclared(v, pattern, problems);
+void validate_value(const nlohmann::json& v, const Node* node, const std::string& pattern, Owner owner,
+                    std::map<std::string, std::string>& problems) {
+    if (!node) return report_undeclared(v, pattern, owner, problems);
+    if (node->entry && !node->entry->shape.empty()) owner = {node->entry, pattern};
     if (const FactEntry* e = node->entry) {
         if (!value_has_type(v, e->types)) {
             problems.emplace(pattern, pattern + ": " + a_type(type_of(v)) + " (" + v.dump().substr(0, 80) + "), but the schema says " +
@@ -167,11 +187,12 @@ void validate_value(const nlohmann::json& v, const Node* node, const std::string
     if (v.is_object()) {
         for (const auto& [k, child] : v.items()) {
             const auto* c = k == "*" ? nullptr : child_for(node, k);
-            validate_value(child, c ? c->second.get() : nullptr, pattern + "/" + escape(c ? c->first : k), problems);
+            validate_value(child, c ? c->second.get() : nullptr, pattern + "/" + escape(c ? c->first : k), owner, problems);
         }
     } else if (v.is_array()) {
         auto it = node->children.find("*");
-        for (const auto& child : v) validate_value(child, it == node->children.end() ? nullptr : it->second.get(), pattern + "/*", problems);
+        for (const auto& child : v)
+            validate_value(child, it == node->children.end() ? nullptr : it->second.get(), pattern + "/*", owner, problems);
     }
 }
 
@@ -406,7 +427,7 @@ std::vector<std::string> FactsSchema::all_patterns() const {
 
 std::vector<std::string> FactsSchema::validate(const nlohmann::json& facts) const {
     std::map<std::string, std::string> problems;
-    validate_value(facts, m_root.get(), "", problems);
+    validate_value(facts, m_root.get(), "", Owner{}, problems);
     std::vector<std::string> out;
     for (auto& [_, p] : problems) out.push_back(std::move(p));
     return out;

@@ -141,14 +141,20 @@ TEST(FactsSchemaValidate, ShapesAreExpandedWithInheritedWhereAndProducer) {
 
 TEST(FactsSchemaValidate, UndeclaredFactNamesTheEntryToAdd) {
     const auto s = FactsSchema::parse(kSmallSchema);
-    const auto problems = s.validate(json::parse(R"({"name": "x", "list": [{"uri": "u", "port": 22}], "limits": [{"name": "a"}]})"));
-    ASSERT_EQ(2u, problems.size()) << joined(problems);
+    const auto problems = s.validate(json::parse(
+        R"({"name": "x", "list": [{"uri": "u", "port": 22, "key": {"bits": 256}}], "limits": [{"name": "a"}]})"));
+    ASSERT_EQ(3u, problems.size()) << joined(problems);
     EXPECT_EQ(
         "/limits/*/name: not in the facts schema; add to src/facts/facts-schema.json: \"/limits/*/name\": "
-        "{\"meaning\":\"<what it says>\",\"producer\":\"src/facts/<file>.cpp\",\"type\":\"string\",\"where\":[\"O\"]}",
+        "{\"type\":\"string\",\"where\":[\"O\"],\"producer\":\"<file in src/facts>.cpp\",\"meaning\":\"<what it says>\"}",
         problems[0]);
-    EXPECT_NE(std::string::npos, problems[1].find("\"/list/*/port\": {")) << problems[1];
-    EXPECT_NE(std::string::npos, problems[1].find("\"type\":\"integer\"")) << problems[1];
+    // A new field of a shape's object: the shape is where it belongs.
+    EXPECT_EQ(
+        "/list/*/key/bits: not in the facts schema; add to src/facts/facts-schema.json under \"shapes\" \"key\" (the shape "
+        "of /list/*/key): \"/bits\": {\"type\":\"integer\",\"meaning\":\"<what it says>\"}, or under \"facts\": "
+        "\"/list/*/key/bits\": {\"type\":\"integer\",\"where\":[\"O\"],\"producer\":\"<file in src/facts>.cpp\",\"meaning\":\"<what it says>\"}",
+        problems[1]);
+    EXPECT_NE(std::string::npos, problems[2].find("\"/list/*/port\": {\"type\":\"integer\"")) << problems[2];
 }
 
 TEST(FactsSchemaValidate, WrongTypeAndValueOutsideTheEnum) {
