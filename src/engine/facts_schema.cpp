@@ -20,15 +20,19 @@ namespace {
 
 using Node = FactsSchema::Node;
 
-const std::set<std::string> kTypes = {"string", "integer", "number", "boolean", "array", "object", "null"};
+const std::set<std::string> kTypes = {"string", "integer", "number", "boolean",
+                                      "array",  "object",  "null"};
 const std::set<std::string> kWhere = {"O", "R", "L"};
 
 std::string escape(const std::string& token) {
     std::string out;
     for (char c : token) {
-        if (c == '~') out += "~0";
-        else if (c == '/') out += "~1";
-        else out += c;
+        if (c == '~')
+            out += "~0";
+        else if (c == '/')
+            out += "~1";
+        else
+            out += c;
     }
     return out;
 }
@@ -67,30 +71,42 @@ std::string type_of(const nlohmann::json& v) {
 }
 
 // "a string", "an integer".
-std::string a_type(const std::string& t) { return (t == "integer" || t == "array" || t == "object" ? "an " : "a ") + t; }
+std::string a_type(const std::string& t) {
+    return (t == "integer" || t == "array" || t == "object" ? "an " : "a ") + t;
+}
 
 std::string types_text(const std::vector<std::string>& types) { return util::join(types, " or "); }
 
 // "type": "string" or ["string", "null"].
-std::vector<std::string> read_types(const nlohmann::json& j, const std::string& where, std::vector<std::string>& errors) {
+std::vector<std::string> read_types(const nlohmann::json& j, const std::string& where,
+                                    std::vector<std::string>& errors) {
     std::vector<std::string> out;
-    if (j.is_string()) out.push_back(j.get<std::string>());
+    if (j.is_string())
+        out.push_back(j.get<std::string>());
     else if (j.is_array())
         for (const auto& t : j)
             if (t.is_string()) out.push_back(t.get<std::string>());
-    if (out.empty() || (j.is_array() && out.size() != j.size())) errors.push_back(where + ": a type name or a list of them");
+    if (out.empty() || (j.is_array() && out.size() != j.size()))
+        errors.push_back(where + ": a type name or a list of them");
     for (const auto& t : out)
-        if (!kTypes.count(t)) errors.push_back(where + ": unknown type '" + t + "' (string integer number boolean array object null)");
+        if (!kTypes.count(t))
+            errors.push_back(where + ": unknown type '" + t +
+                             "' (string integer number boolean array object null)");
     return out;
 }
 
-bool is_index(const std::string& token) { return !token.empty() && util::parse_unsigned(token).has_value(); }
+bool is_index(const std::string& token) {
+    return !token.empty() && util::parse_unsigned(token).has_value();
+}
 
-bool is_map_key(const std::string& segment) { return segment.size() > 2 && segment.front() == '<' && segment.back() == '>'; }
+bool is_map_key(const std::string& segment) {
+    return segment.size() > 2 && segment.front() == '<' && segment.back() == '>';
+}
 
 // The child of `node` that `token` designates: the exact name, else `*` for an index, else the
 // `<name>` child of an object used as a map. `*` itself only ever designates `*`.
-const std::pair<const std::string, std::unique_ptr<Node>>* child_for(const Node* node, const std::string& token) {
+const std::pair<const std::string, std::unique_ptr<Node>>* child_for(const Node* node,
+                                                                     const std::string& token) {
     if (!node) return nullptr;
     if (auto it = node->children.find(token); it != node->children.end()) return &*it;
     if (token == "*") return nullptr;
@@ -101,7 +117,8 @@ const std::pair<const std::string, std::unique_ptr<Node>>* child_for(const Node*
     return nullptr;
 }
 
-const Node* find_node(const Node* root, const std::vector<std::string>& segments, std::string* canonical = nullptr) {
+const Node* find_node(const Node* root, const std::vector<std::string>& segments,
+                      std::string* canonical = nullptr) {
     const Node* node = root;
     std::vector<std::string> out;
     for (const auto& s : segments) {
@@ -125,7 +142,8 @@ void collect_patterns(const Node& node, const std::string& prefix, std::vector<s
 // The entry to add for an undeclared value, in the schema file's own order of keys.
 std::string suggestion(const std::string& pattern, const nlohmann::json& v, bool in_shape) {
     nlohmann::ordered_json entry = {{"type", type_of(v)}};
-    if (v.is_array() && !v.empty() && !v[0].is_object() && !v[0].is_array()) entry["items"] = type_of(v[0]);
+    if (v.is_array() && !v.empty() && !v[0].is_object() && !v[0].is_array())
+        entry["items"] = type_of(v[0]);
     if (!in_shape) {
         entry["where"] = {"O"};
         entry["producer"] = "<file in src/facts>.cpp";
@@ -146,7 +164,8 @@ void report_undeclared(const nlohmann::json& v, const std::string& pattern, cons
                        std::map<std::string, std::string>& problems) {
     const bool scalar_array = v.is_array() && !v.empty() && !v[0].is_object() && !v[0].is_array();
     if (v.is_object() && !v.empty()) {
-        for (const auto& [k, child] : v.items()) report_undeclared(child, pattern + "/" + escape(k), owner, problems);
+        for (const auto& [k, child] : v.items())
+            report_undeclared(child, pattern + "/" + escape(k), owner, problems);
         return;
     }
     if (v.is_array() && !v.empty() && !scalar_array) {
@@ -156,23 +175,26 @@ void report_undeclared(const nlohmann::json& v, const std::string& pattern, cons
     std::string text = pattern + ": not in the facts schema; add to src/facts/facts-schema.json";
     if (owner.entry)
         text += " under \"shapes\" \"" + owner.entry->shape + "\" (the shape of " + owner.pattern +
-                "): " + suggestion(pattern.substr(owner.pattern.size()), v, true) + ", or under \"facts\"";
+                "): " + suggestion(pattern.substr(owner.pattern.size()), v, true) +
+                ", or under \"facts\"";
     problems.emplace(pattern, text + ": " + suggestion(pattern, v, false));
 }
 
-void validate_value(const nlohmann::json& v, const Node* node, const std::string& pattern, Owner owner,
-                    std::map<std::string, std::string>& problems) {
+void validate_value(const nlohmann::json& v, const Node* node, const std::string& pattern,
+                    Owner owner, std::map<std::string, std::string>& problems) {
     if (!node) return report_undeclared(v, pattern, owner, problems);
     if (node->entry && !node->entry->shape.empty()) owner = {node->entry, pattern};
     if (const FactEntry* e = node->entry) {
         if (!value_has_type(v, e->types)) {
-            problems.emplace(pattern, pattern + ": " + a_type(type_of(v)) + " (" + v.dump().substr(0, 80) + "), but the schema says " +
+            problems.emplace(pattern, pattern + ": " + a_type(type_of(v)) + " (" +
+                                          v.dump().substr(0, 80) + "), but the schema says " +
                                           types_text(e->types));
             return;
         }
         if (!v.is_null() && e->enum_values.is_array() && e->items.empty() &&
             std::find(e->enum_values.begin(), e->enum_values.end(), v) == e->enum_values.end()) {
-            problems.emplace(pattern, pattern + ": " + v.dump() + " is not one of " + e->enum_values.dump() +
+            problems.emplace(pattern, pattern + ": " + v.dump() + " is not one of " +
+                                          e->enum_values.dump() +
                                           " (add the value to the entry's enum if it is new)");
             return;
         }
@@ -180,19 +202,23 @@ void validate_value(const nlohmann::json& v, const Node* node, const std::string
         // An implied container: an array when its child is `*`, else an object.
         const bool array = node->children.count("*") > 0;
         if (array ? !v.is_array() : !v.is_object()) {
-            problems.emplace(pattern, pattern + ": " + a_type(type_of(v)) + ", but the schema implies " + (array ? "an array" : "an object"));
+            problems.emplace(pattern, pattern + ": " + a_type(type_of(v)) +
+                                          ", but the schema implies " +
+                                          (array ? "an array" : "an object"));
             return;
         }
     }
     if (v.is_object()) {
         for (const auto& [k, child] : v.items()) {
             const auto* c = k == "*" ? nullptr : child_for(node, k);
-            validate_value(child, c ? c->second.get() : nullptr, pattern + "/" + escape(c ? c->first : k), owner, problems);
+            validate_value(child, c ? c->second.get() : nullptr,
+                           pattern + "/" + escape(c ? c->first : k), owner, problems);
         }
     } else if (v.is_array()) {
         auto it = node->children.find("*");
         for (const auto& child : v)
-            validate_value(child, it == node->children.end() ? nullptr : it->second.get(), pattern + "/*", owner, problems);
+            validate_value(child, it == node->children.end() ? nullptr : it->second.get(),
+                           pattern + "/*", owner, problems);
     }
 }
 
@@ -222,8 +248,8 @@ namespace {
 constexpr int kMaxShapeDepth = 8;
 
 // One entry of "facts" or of a shape. Shape entries may leave where and producer to the user.
-FactEntry read_entry(const std::string& path, const nlohmann::json& e, const std::string& where, bool in_shape,
-                     std::vector<std::string>& errors) {
+FactEntry read_entry(const std::string& path, const nlohmann::json& e, const std::string& where,
+                     bool in_shape, std::vector<std::string>& errors) {
     FactEntry f;
     f.path = path;
     if (!e.is_object()) {
@@ -231,38 +257,51 @@ FactEntry read_entry(const std::string& path, const nlohmann::json& e, const std
         return f;
     }
     for (const auto& [key, _] : e.items())
-        if (key != "type" && key != "items" && key != "enum" && key != "meaning" && key != "producer" && key != "where" &&
-            key != "shape")
+        if (key != "type" && key != "items" && key != "enum" && key != "meaning" &&
+            key != "producer" && key != "where" && key != "shape")
             errors.push_back(where + ": unknown property '" + key + "'");
-    if (!e.contains("type")) errors.push_back(where + ": missing \"type\"");
-    else f.types = read_types(e["type"], where + ": type", errors);
+    if (!e.contains("type"))
+        errors.push_back(where + ": missing \"type\"");
+    else
+        f.types = read_types(e["type"], where + ": type", errors);
     if (e.contains("items")) {
         f.items = read_types(e["items"], where + ": items", errors);
         if (!has_type(f.types, "array")) errors.push_back(where + ": \"items\" is only for arrays");
     }
     if (e.contains("enum")) {
-        if (!e["enum"].is_array() || e["enum"].empty()) errors.push_back(where + ": enum is a non-empty list of values");
-        else f.enum_values = e["enum"];
+        if (!e["enum"].is_array() || e["enum"].empty())
+            errors.push_back(where + ": enum is a non-empty list of values");
+        else
+            f.enum_values = e["enum"];
     }
     if (e.contains("shape")) {
-        if (!e["shape"].is_string()) errors.push_back(where + ": shape is the name of an entry of \"shapes\"");
-        else f.shape = e["shape"].get<std::string>();
-        if (!f.shape.empty() && !has_type(f.types, "object")) errors.push_back(where + ": a shape is for objects");
+        if (!e["shape"].is_string())
+            errors.push_back(where + ": shape is the name of an entry of \"shapes\"");
+        else
+            f.shape = e["shape"].get<std::string>();
+        if (!f.shape.empty() && !has_type(f.types, "object"))
+            errors.push_back(where + ": a shape is for objects");
     }
-    if (!e.contains("meaning") || !e["meaning"].is_string() || e["meaning"].get<std::string>().empty())
+    if (!e.contains("meaning") || !e["meaning"].is_string() ||
+        e["meaning"].get<std::string>().empty())
         errors.push_back(where + ": missing \"meaning\" (a non-empty string)");
-    else f.meaning = e["meaning"].get<std::string>();
-    if (e.contains("producer") && (!e["producer"].is_string() || e["producer"].get<std::string>().empty()))
+    else
+        f.meaning = e["meaning"].get<std::string>();
+    if (e.contains("producer") &&
+        (!e["producer"].is_string() || e["producer"].get<std::string>().empty()))
         errors.push_back(where + ": \"producer\" is a non-empty string");
     else if (!e.contains("producer") && !in_shape)
         errors.push_back(where + ": missing \"producer\" (the src/facts file that writes it)");
     f.producer = e.value("producer", "");
     if (e.contains("where")) {
-        if (!e["where"].is_array() || e["where"].empty()) errors.push_back(where + ": where is a non-empty list of O, R, L");
+        if (!e["where"].is_array() || e["where"].empty())
+            errors.push_back(where + ": where is a non-empty list of O, R, L");
         else
             for (const auto& w : e["where"]) {
-                if (!w.is_string() || !kWhere.count(w.get<std::string>())) errors.push_back(where + ": where is a list of O, R, L");
-                else f.where.push_back(w.get<std::string>());
+                if (!w.is_string() || !kWhere.count(w.get<std::string>()))
+                    errors.push_back(where + ": where is a list of O, R, L");
+                else
+                    f.where.push_back(w.get<std::string>());
             }
     } else if (!in_shape) {
         errors.push_back(where + ": missing \"where\" (a list of O, R, L)");
@@ -271,15 +310,17 @@ FactEntry read_entry(const std::string& path, const nlohmann::json& e, const std
 }
 
 // Adds `shape`'s entries under `base` (inheriting where and producer), recursively.
-void expand_shape(const std::map<std::string, std::vector<FactEntry>>& shapes, const FactEntry& base, const std::string& shape,
-                  int depth, std::vector<FactEntry>& out, std::vector<std::string>& errors) {
+void expand_shape(const std::map<std::string, std::vector<FactEntry>>& shapes,
+                  const FactEntry& base, const std::string& shape, int depth,
+                  std::vector<FactEntry>& out, std::vector<std::string>& errors) {
     const auto it = shapes.find(shape);
     if (it == shapes.end()) {
         errors.push_back("facts " + base.path + ": no shape '" + shape + "' in \"shapes\"");
         return;
     }
     if (depth > kMaxShapeDepth) {
-        errors.push_back("facts " + base.path + ": shapes nest deeper than " + std::to_string(kMaxShapeDepth) + " (a cycle?)");
+        errors.push_back("facts " + base.path + ": shapes nest deeper than " +
+                         std::to_string(kMaxShapeDepth) + " (a cycle?)");
         return;
     }
     for (const auto& member : it->second) {
@@ -314,21 +355,27 @@ FactsSchema FactsSchema::parse(const std::string& text) {
         return s;
     }
     for (const auto& [key, _] : j.items())
-        if (key != "facts" && key != "shapes" && key != "$comment") s.m_errors.push_back("unknown top-level property '" + key + "'");
+        if (key != "facts" && key != "shapes" && key != "$comment")
+            s.m_errors.push_back("unknown top-level property '" + key + "'");
     if (j.contains("shapes")) {
-        if (!j["shapes"].is_object()) s.m_errors.push_back("\"shapes\" is an object of name -> {\"/relative\": {entry}}");
+        if (!j["shapes"].is_object())
+            s.m_errors.push_back("\"shapes\" is an object of name -> {\"/relative\": {entry}}");
         else
             for (const auto& [name, members] : j["shapes"].items()) {
                 auto& list = s.m_shapes[name];
                 if (!members.is_object()) {
-                    s.m_errors.push_back("shapes " + name + ": an object of \"/relative pointer\" -> entry");
+                    s.m_errors.push_back("shapes " + name +
+                                         ": an object of \"/relative pointer\" -> entry");
                     continue;
                 }
                 for (const auto& [path, e] : members.items()) {
                     const std::string where = "shapes " + name + " " + path;
                     if (path.empty()) {
-                        if (!e.is_object() || e.size() != 1 || !e.contains("shape") || !e["shape"].is_string())
-                            s.m_errors.push_back(where + ": the entry \"\" only includes another shape: {\"shape\": NAME}");
+                        if (!e.is_object() || e.size() != 1 || !e.contains("shape") ||
+                            !e["shape"].is_string())
+                            s.m_errors.push_back(
+                                where +
+                                ": the entry \"\" only includes another shape: {\"shape\": NAME}");
                         else {
                             FactEntry include;
                             include.shape = e["shape"].get<std::string>();
@@ -336,7 +383,10 @@ FactsSchema FactsSchema::parse(const std::string& text) {
                         }
                         continue;
                     }
-                    if (path[0] != '/') s.m_errors.push_back(where + ": a shape's entries are pointers relative to its user, starting with '/'");
+                    if (path[0] != '/')
+                        s.m_errors.push_back(where +
+                                             ": a shape's entries are pointers relative to its "
+                                             "user, starting with '/'");
                     list.push_back(read_entry(path, e, where, true, s.m_errors));
                 }
             }
@@ -352,11 +402,14 @@ FactsSchema FactsSchema::parse(const std::string& text) {
         entries.push_back(f);
         if (!f.shape.empty()) expand_shape(s.m_shapes, f, f.shape, 0, entries, s.m_errors);
     }
-    std::sort(entries.begin(), entries.end(), [](const FactEntry& a, const FactEntry& b) { return a.path < b.path; });
+    std::sort(entries.begin(), entries.end(),
+              [](const FactEntry& a, const FactEntry& b) { return a.path < b.path; });
     for (std::size_t i = 1; i < entries.size(); ++i)
         if (entries[i].path == entries[i - 1].path)
             s.m_errors.push_back("facts " + entries[i].path + ": declared twice" +
-                                 (entries[i].from_shape.empty() && entries[i - 1].from_shape.empty() ? "" : " (once through a shape)"));
+                                 (entries[i].from_shape.empty() && entries[i - 1].from_shape.empty()
+                                      ? ""
+                                      : " (once through a shape)"));
     s.m_entries = std::move(entries);
     for (const auto& f : s.m_entries) {
         Node* node = s.m_root.get();
@@ -365,8 +418,8 @@ FactsSchema FactsSchema::parse(const std::string& text) {
             if (node->entry && !node->entry->types.empty()) {
                 const bool needs_array = segments[i] == "*";
                 if (!has_type(node->entry->types, needs_array ? "array" : "object"))
-                    s.m_errors.push_back("facts " + f.path + ": its parent " + node->entry->path + " is not " +
-                                         (needs_array ? "an array" : "an object"));
+                    s.m_errors.push_back("facts " + f.path + ": its parent " + node->entry->path +
+                                         " is not " + (needs_array ? "an array" : "an object"));
             }
             auto& child = node->children[segments[i]];
             if (!child) child = std::make_unique<Node>();
@@ -379,7 +432,8 @@ FactsSchema FactsSchema::parse(const std::string& text) {
         Node* n = const_cast<Node*>(find_node(s.m_root.get(), pointer_segments(f.path)));
         if (!n) continue;
         if (!f.items.empty() && n->children.count("*"))
-            s.m_errors.push_back("facts " + f.path + ": declares \"items\" and also has " + f.path + "/* entries");
+            s.m_errors.push_back("facts " + f.path + ": declares \"items\" and also has " + f.path +
+                                 "/* entries");
         if (!f.items.empty() && !n->children.count("*")) {
             // The items of an "items" array are facts too ("systems/0"), not listed in entries().
             FactEntry& item = s.m_item_entries.emplace_back();
@@ -396,7 +450,8 @@ FactsSchema FactsSchema::parse(const std::string& text) {
         bool map = false;
         for (const auto& c : n->children) map = map || is_map_key(c.first);
         if ((n->children.count("*") || map) && n->children.size() > 1)
-            s.m_errors.push_back("facts " + f.path + ": an array's only child is /*, a map's only child is /<name>");
+            s.m_errors.push_back("facts " + f.path +
+                                 ": an array's only child is /*, a map's only child is /<name>");
     }
     return s;
 }
@@ -453,7 +508,8 @@ std::vector<std::string> scope_chain(const FactsSchema& schema, const std::strin
 std::string relative_form(const std::string& pattern, const std::vector<std::string>& chain) {
     for (std::size_t up = 0; up + 1 < chain.size(); ++up) {
         const std::string& base = chain[chain.size() - 1 - up];
-        if (pattern.size() > base.size() && pattern.compare(0, base.size(), base) == 0 && pattern[base.size()] == '/') {
+        if (pattern.size() > base.size() && pattern.compare(0, base.size(), base) == 0 &&
+            pattern[base.size()] == '/') {
             std::string out;
             for (std::size_t i = 0; i < up; ++i) out += "../";
             return out + pattern.substr(base.size() + 1);
@@ -468,7 +524,8 @@ struct Resolved {
     std::string error;                   // a path that cannot be resolved at all
 };
 
-Resolved resolve(const FactsSchema& schema, const std::vector<std::string>& chain, const std::string& path) {
+Resolved resolve(const FactsSchema& schema, const std::vector<std::string>& chain,
+                 const std::string& path) {
     Resolved r;
     std::vector<std::string> segments;
     std::size_t depth = chain.size() - 1;
@@ -526,7 +583,8 @@ void collect_leaves(const nlohmann::json& c, std::vector<const nlohmann::json*>&
 std::vector<std::string> FactsSchema::check_rule(const Rule& rule) const {
     std::vector<std::string> problems;
     const auto chain = scope_chain(*this, rule.for_each);
-    auto check = [&](const std::string& field, const std::string& path) -> std::optional<std::string> {
+    auto check = [&](const std::string& field,
+                     const std::string& path) -> std::optional<std::string> {
         const Resolved r = resolve(*this, chain, path);
         if (!r.error.empty()) {
             problems.push_back(field + ": the fact path '" + path + "' " + r.error);
@@ -538,8 +596,10 @@ std::vector<std::string> FactsSchema::check_rule(const Rule& rule) const {
         message += " in the facts schema";
         const std::string near = nearest_pattern(*this, r.attempted);
         if (!near.empty())
-            message += "; the nearest fact is '" + (path[0] == '/' ? near : relative_form(near, chain)) + "'" +
-                       (path[0] == '/' || near == relative_form(near, chain) ? "" : " (" + near + ")");
+            message +=
+                "; the nearest fact is '" + (path[0] == '/' ? near : relative_form(near, chain)) +
+                "'" +
+                (path[0] == '/' || near == relative_form(near, chain) ? "" : " (" + near + ")");
         problems.push_back(message);
         return std::nullopt;
     };
@@ -556,27 +616,31 @@ std::vector<std::string> FactsSchema::check_rule(const Rule& rule) const {
         const FactEntry* e = pattern ? entry(*pattern) : nullptr;
         if (!e || !e->enum_values.is_array()) continue;
         auto allowed = [&](const nlohmann::json& v) {
-            return std::find(e->enum_values.begin(), e->enum_values.end(), v) != e->enum_values.end();
+            return std::find(e->enum_values.begin(), e->enum_values.end(), v) !=
+                   e->enum_values.end();
         };
         // eq/ne/in compare the value itself; contains looks for an item of a list.
         const bool list = !e->items.empty();
         for (const char* op : {"eq", "ne", "contains"})
-            if (leaf->contains(op) && (std::string(op) == "contains") == list && !(*leaf)[op].is_object() &&
-                !allowed((*leaf)[op]))
-                problems.push_back("when: '" + (*leaf)["path"].get<std::string>() + "' is never " + (*leaf)[op].dump() +
-                                   ": its values are " + e->enum_values.dump());
+            if (leaf->contains(op) && (std::string(op) == "contains") == list &&
+                !(*leaf)[op].is_object() && !allowed((*leaf)[op]))
+                problems.push_back("when: '" + (*leaf)["path"].get<std::string>() + "' is never " +
+                                   (*leaf)[op].dump() + ": its values are " +
+                                   e->enum_values.dump());
         if (!list && leaf->contains("in") && (*leaf)["in"].is_array())
             for (const auto& v : (*leaf)["in"])
                 if (!allowed(v))
-                    problems.push_back("when: '" + (*leaf)["path"].get<std::string>() + "' is never " + v.dump() +
-                                       ": its values are " + e->enum_values.dump());
+                    problems.push_back("when: '" + (*leaf)["path"].get<std::string>() +
+                                       "' is never " + v.dump() + ": its values are " +
+                                       e->enum_values.dump());
     }
-    const std::pair<const char*, const std::string*> texts[] = {{"message", &rule.message},
-                                                                 {"fix", &rule.fix},
-                                                                 {"title", &rule.title},
-                                                                 {"builder", &rule.builder},
-                                                                 {"location.file", &rule.location_file},
-                                                                 {"location.line", &rule.location_line}};
+    const std::pair<const char*, const std::string*> texts[] = {
+        {"message", &rule.message},
+        {"fix", &rule.fix},
+        {"title", &rule.title},
+        {"builder", &rule.builder},
+        {"location.file", &rule.location_file},
+        {"location.line", &rule.location_line}};
     for (const auto& [field, text] : texts)
         for (const auto& path : template_paths(*text)) check(field, path);
     return problems;

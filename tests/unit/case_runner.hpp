@@ -63,18 +63,21 @@ inline std::string case_name(const fs::path& source) {
 
 // A prepared copy of a case, removed again at the end of its scope.
 class PreparedCase {
-public:
+  public:
     explicit PreparedCase(const fs::path& source, const std::string& tag = "golden")
-        : m_work(fs::temp_directory_path() / ("nbd-" + tag + "-" + source.filename().string() + "-" + std::to_string(::getpid()))) {
+        : m_work(fs::temp_directory_path() / ("nbd-" + tag + "-" + source.filename().string() +
+                                              "-" + std::to_string(::getpid()))) {
         fs::remove_all(m_work);
-        const std::string copy = "cp -R '" + source.string() + "' '" + m_work.string() + "' && cd '" + m_work.string() +
-                                 "' && find . -type d -exec chmod 0755 {} + && find . -type f -exec chmod 0644 {} + &&" +
-                                 " while read -r p m; do if [ -n \"$p\" ]; then chmod \"$m\" \"$p\"; fi; done < modes";
+        const std::string copy =
+            "cp -R '" + source.string() + "' '" + m_work.string() + "' && cd '" + m_work.string() +
+            "' && find . -type d -exec chmod 0755 {} + && find . -type f -exec chmod 0644 {} + &&" +
+            " while read -r p m; do if [ -n \"$p\" ]; then chmod \"$m\" \"$p\"; fi; done < modes";
         m_ok = std::system(copy.c_str()) == 0;
         std::istringstream in(read_file(m_work / "args"));
         for (std::string line; std::getline(in, line);) {
             if (line.empty()) continue;
-            for (auto at = line.find("@DIR@"); at != std::string::npos; at = line.find("@DIR@")) line.replace(at, 5, m_work.string());
+            for (auto at = line.find("@DIR@"); at != std::string::npos; at = line.find("@DIR@"))
+                line.replace(at, 5, m_work.string());
             m_args += " '" + line + "'";
         }
     }
@@ -88,10 +91,11 @@ public:
     bool ok() const { return m_ok; }
     // The binary, offline, on the case's root with its args, plus `extra` options.
     RunResult run_doctor(const std::string& extra) const {
-        return run(std::string(NBD_BINARY) + " --offline " + extra + " --root '" + (m_work / "root").string() + "'" + m_args);
+        return run(std::string(NBD_BINARY) + " --offline " + extra + " --root '" +
+                   (m_work / "root").string() + "'" + m_args);
     }
 
-private:
+  private:
     fs::path m_work;
     std::string m_args;
     bool m_ok = false;

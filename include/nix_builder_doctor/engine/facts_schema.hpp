@@ -27,16 +27,16 @@ struct FactEntry {
     std::string path;                // the pattern as written: "/builders/*/uri"
     std::vector<std::string> types;  // string integer number boolean array object null
     std::vector<std::string> items;  // arrays only: the items' types (a shorthand for "/*")
-    nlohmann::json enum_values;      // array of allowed values (of the items, with "items"); null: any
+    nlohmann::json enum_values;  // array of allowed values (of the items, with "items"); null: any
     std::string meaning;
     std::string producer;            // src/facts file(s) that write it
     std::vector<std::string> where;  // O (this machine's files), R (builder files), L (live probe)
-    std::string shape;               // objects: the shape whose entries it has (expanded into entries())
-    std::string from_shape;          // the shape this entry was expanded from, "" when declared in "facts"
+    std::string shape;       // objects: the shape whose entries it has (expanded into entries())
+    std::string from_shape;  // the shape this entry was expanded from, "" when declared in "facts"
 };
 
 class FactsSchema {
-public:
+  public:
     FactsSchema() = default;
     FactsSchema(const FactsSchema&) = delete;  // the tree points into m_entries
     FactsSchema& operator=(const FactsSchema&) = delete;
@@ -77,7 +77,7 @@ public:
 
     struct Node;
 
-private:
+  private:
     std::shared_ptr<Node> m_root;
     std::vector<FactEntry> m_entries;
     std::deque<FactEntry> m_item_entries;  // the `/*` of "items" arrays (stable addresses)
