@@ -20,22 +20,18 @@ std::string value_text(const nlohmann::json& v) {
     return util::dump_json_raw(v);
 }
 
-}  // namespace
-
-std::string render_template(const std::string& text, const Scope& scope) {
-    std::string out;
+// Calls `placeholder(path, fallback)` for each placeholder and `literal(c)` for other text.
+template <typename Placeholder, typename Literal>
+void scan_template(const std::string& text, Placeholder placeholder, Literal literal) {
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
-        if (c == '{' && i + 1 < text.size() && text[i + 1] == '{') {
-            out += '{';
-            ++i;
-        } else if (c == '}' && i + 1 < text.size() && text[i + 1] == '}') {
-            out += '}';
+        if ((c == '{' || c == '}') && i + 1 < text.size() && text[i + 1] == c) {
+            literal(c);
             ++i;
         } else if (c == '{') {
             const auto close = text.find('}', i);
             if (close == std::string::npos) {
-                out += text.substr(i);
+                for (; i < text.size(); ++i) literal(text[i]);
                 break;
             }
             std::string inner = text.substr(i + 1, close - i - 1);
@@ -44,14 +40,32 @@ std::string render_template(const std::string& text, const Scope& scope) {
                 fallback = inner.substr(bar + 1);
                 inner = inner.substr(0, bar);
             }
-            const nlohmann::json* v = resolve_path(scope, inner);
-            std::string rendered = v ? value_text(*v) : "";
-            out += rendered.empty() ? fallback : rendered;
+            placeholder(inner, fallback);
             i = close;
         } else {
-            out += c;
+            literal(c);
         }
     }
+}
+
+}  // namespace
+
+std::vector<std::string> template_paths(const std::string& text) {
+    std::vector<std::string> out;
+    scan_template(text, [&](const std::string& path, const std::string&) { out.push_back(path); }, [](char) {});
+    return out;
+}
+
+std::string render_template(const std::string& text, const Scope& scope) {
+    std::string out;
+    scan_template(
+        text,
+        [&](const std::string& path, const std::string& fallback) {
+            const nlohmann::json* v = resolve_path(scope, path);
+            std::string rendered = v ? value_text(*v) : "";
+            out += rendered.empty() ? fallback : rendered;
+        },
+        [&](char c) { out += c; });
     return out;
 }
 

@@ -10,6 +10,7 @@
 #include "nix_builder_doctor/engine/condition.hpp"
 #include "nix_builder_doctor/engine/embedded_rules.hpp"
 #include "nix_builder_doctor/engine/fact_path.hpp"
+#include "nix_builder_doctor/engine/facts_schema.hpp"
 #include "nix_builder_doctor/engine/schema_validator.hpp"
 
 namespace nbd::engine {
@@ -42,6 +43,11 @@ const nlohmann::json& rule_schema() {
 }
 
 std::optional<Rule> load_rule(const std::string& text, const std::string& source, std::vector<std::string>& errors) {
+    return load_rule(text, source, errors, builtin_facts_schema());
+}
+
+std::optional<Rule> load_rule(const std::string& text, const std::string& source, std::vector<std::string>& errors,
+                              const FactsSchema& facts) {
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(text);
@@ -86,6 +92,14 @@ std::optional<Rule> load_rule(const std::string& text, const std::string& source
         errors.push_back(source + ": " + e.what());
         return std::nullopt;
     }
+    // A path no producer writes makes a rule that can never fire.
+    if (!facts.errors().empty()) {
+        errors.push_back(source + ": cannot check its fact paths: the facts schema is broken: " + facts.errors().front());
+        return std::nullopt;
+    }
+    const auto unknown = facts.check_rule(r);
+    for (const auto& p : unknown) errors.push_back(source + ": " + p);
+    if (!unknown.empty()) return std::nullopt;
     return r;
 }
 

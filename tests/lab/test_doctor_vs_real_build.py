@@ -11,6 +11,9 @@ The whole doctor run must end within its --timeout plus a margin, silent builder
 
 Run as root: `python3 tests/lab/test_doctor_vs_real_build.py BINARY [-k SUBSTRING]`.
 Prints one line per check, then `N passed, M failed`; exits non-zero when a check failed.
+With NBD_LAB_FACTS_DIR=DIR, each run's `--dump-facts` is also written to DIR (live-ssh.json,
+live-ssh-ng.json, live-build-test.json): tests/facts/ holds such captures, which the unit test
+ProducedFacts.LiveCapturesAreDeclaredWithTheirType checks against src/facts/facts-schema.json.
 """
 
 from __future__ import annotations
@@ -51,6 +54,20 @@ EXPECTED = {
 
 passed = 0
 failed = 0
+FACTS_DIR = os.environ.get("NBD_LAB_FACTS_DIR", "")
+
+
+def capture_facts(lab, binary: str, args: list[str], name: str) -> None:
+    """Writes the doctor's --dump-facts for the same run to FACTS_DIR/name (when set)."""
+    if not FACTS_DIR:
+        return
+    rc, out, err = lab.client_exec([binary, "--dump-facts", *args], timeout=TIMEOUT * 4 + 60)
+    check(f"{name}: --dump-facts ({rc})", rc == 0, err[-2000:])
+    if rc == 0:
+        os.makedirs(FACTS_DIR, exist_ok=True)
+        with open(os.path.join(FACTS_DIR, name), "w") as f:
+            json.dump(json.loads(out), f, indent=1, sort_keys=True)
+            f.write("\n")
 
 
 def check(name: str, cond: bool, detail: str = "") -> None:
@@ -79,6 +96,7 @@ def run_scheme(binary: str, scheme: str, only: str) -> None:
                                        timeout=TIMEOUT * 4 + 30)
         elapsed = time.monotonic() - start
         check(f"{scheme}: doctor ran ({rc})", rc in (0, 1), err[-2000:])
+        capture_facts(lab, binary, ["--timeout", str(TIMEOUT), "--jobs", "16"], f"live-{scheme}.json")
         check(f"{scheme}: all {len(variants)} builders probed at once in {elapsed:.1f} s (< {TIMEOUT + MARGIN} s)",
               elapsed < TIMEOUT + MARGIN)
         try:
@@ -109,6 +127,7 @@ def run_build_test(binary: str) -> None:
         lab.add_builder("bt-bad", "user-untrusted", scheme="ssh")
         lab.start()
         rc, out, err = lab.client_exec([binary, "--format", "json", "--timeout", str(TIMEOUT), "--build-test"], timeout=120)
+        capture_facts(lab, binary, ["--timeout", str(TIMEOUT), "--build-test"], "live-build-test.json")
         try:
             report = json.loads(out)
         except ValueError:

@@ -3,78 +3,27 @@
 // ignored). The exit code must follow: 1 when an error is expected, else 0.
 #include <gtest/gtest.h>
 
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
-#include <string>
-#include <sys/wait.h>
+
+#include "case_runner.hpp"
 
 namespace {
 
+using nbd_test::all_cases;
+using nbd_test::read_file;
 namespace fs = std::filesystem;
-
-struct RunResult {
-    int exit_code = -1;
-    std::string out;
-};
-
-RunResult run(const std::string& command) {
-    RunResult r;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    if (!pipe) return r;
-    char buffer[4096];
-    std::size_t n;
-    while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) r.out.append(buffer, n);
-    const int status = ::pclose(pipe);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-}
-
-std::string read_file(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-std::vector<fs::path> all_cases() {
-    std::vector<fs::path> cases;
-    for (const char* dir : {"examples", "tests/golden"}) {
-        const fs::path base = fs::path(NBD_SOURCE_DIR) / dir;
-        if (!fs::is_directory(base)) continue;
-        for (const auto& e : fs::directory_iterator(base))
-            if (e.is_directory() && fs::exists(e.path() / "expected")) cases.push_back(e.path());
-    }
-    std::sort(cases.begin(), cases.end());
-    return cases;
-}
 
 class GoldenCase : public ::testing::TestWithParam<fs::path> {};
 
 TEST_P(GoldenCase, FindingsAreExactlyTheExpectedOnes) {
     const fs::path source = GetParam();
-    const fs::path work = fs::temp_directory_path() / ("nbd-golden-" + source.filename().string() + "-" + std::to_string(::getpid()));
-    fs::remove_all(work);
-    // The same preparation as examples/prepare.sh: a copy with the modes git does not keep.
-    const std::string copy = "cp -R '" + source.string() + "' '" + work.string() + "' && cd '" + work.string() +
-                             "' && find . -type d -exec chmod 0755 {} + && find . -type f -exec chmod 0644 {} + &&" +
-                             " while read -r p m; do if [ -n \"$p\" ]; then chmod \"$m\" \"$p\"; fi; done < modes";
-    ASSERT_EQ(0, std::system(copy.c_str())) << copy;
-    std::string args;
-    for (std::string line; const auto& l : {read_file(work / "args")}) {
-        std::istringstream in(l);
-        while (std::getline(in, line)) {
-            if (line.empty()) continue;
-            for (auto at = line.find("@DIR@"); at != std::string::npos; at = line.find("@DIR@")) line.replace(at, 5, work.string());
-            args += " '" + line + "'";
-        }
+    nbd_test::RunResult result;
+    {
+        const nbd_test::PreparedCase prepared(source);
+        ASSERT_TRUE(prepared.ok()) << source;
+        result = prepared.run_doctor("--format json");
     }
-    const auto result = run(std::string(NBD_BINARY) + " --offline --format json --root '" + (work / "root").string() + "'" + args);
-    fs::remove_all(work);
     nlohmann::json report;
     ASSERT_NO_THROW(report = nlohmann::json::parse(result.out)) << result.out;
 

@@ -233,6 +233,7 @@ TEST(RuleLoad, AcceptsAValidRule) {
 TEST(RuleLoad, OptionalFieldsMayBeAbsent) {
     json j = valid_rule();
     for (const char* k : {"for_each", "when", "builder", "location", "log_patterns"}) j.erase(k);
+    j["message"] = "{/system/value} is the system";  // without for_each, paths start at the document root
     std::vector<std::string> errors;
     const auto r = load(j, errors);
     ASSERT_TRUE(r.has_value()) << joined(errors);

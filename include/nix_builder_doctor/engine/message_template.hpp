@@ -4,11 +4,15 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "nix_builder_doctor/engine/fact_path.hpp"
 
 namespace nbd::engine {
 
 std::string render_template(const std::string& text, const Scope& scope);
+
+// The fact paths a template reads, in order (the part of each placeholder before '|').
+std::vector<std::string> template_paths(const std::string& text);
 
 }  // namespace nbd::engine

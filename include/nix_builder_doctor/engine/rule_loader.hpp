@@ -1,6 +1,8 @@
 // Loading rules: the built-in ones embedded in the binary, and extra rule files from a
 // directory (--rules DIR). Each file is validated against rules/schema.json and its conditions,
-// paths and patterns are checked; problems are reported with the file name.
+// paths and patterns are checked; every fact path it reads (for_each, conditions, {placeholders})
+// must be in the facts schema (src/facts/facts-schema.json). Problems are reported with the file
+// name.
 #pragma once
 
 #include <optional>
@@ -10,6 +12,8 @@
 #include "nix_builder_doctor/engine/rule.hpp"
 
 namespace nbd::engine {
+
+class FactsSchema;
 
 struct RuleLoadResult {
     std::vector<Rule> rules;
@@ -21,6 +25,9 @@ const nlohmann::json& rule_schema();
 
 // One rule from the text of its file. Problems go to `errors`; nothing is returned then.
 std::optional<Rule> load_rule(const std::string& text, const std::string& source, std::vector<std::string>& errors);
+// The same, checking fact paths against `facts` instead of the built-in facts schema.
+std::optional<Rule> load_rule(const std::string& text, const std::string& source, std::vector<std::string>& errors,
+                              const FactsSchema& facts);
 
 RuleLoadResult load_builtin_rules();
 // Every *.json except schema.json in `dir`, sorted by name. A rule id that is already in
