@@ -180,6 +180,18 @@ void gather_builders(GatherContext& ctx) {
                          : it + 1;
         }
         auto b = describe_machine(ctx, machine, local_system);
+        // Nix's SSHMaster refuses an empty destination or one that begins with '-' (ssh would
+        // take `-oProxyCommand=...@host` as an option and run it): the builder can never be used.
+        if (b.value("is_ssh", false)) {
+            const std::string destination = (machine.store.has_user ? machine.store.user + "@" : "") + machine.store.host;
+            if (destination.empty() || destination.front() == '-') {
+                m["errors"].push_back({{"file", machine.file},
+                                       {"line", machine.line},
+                                       {"message", "Nix refuses `" + machine.store.written + "`: invalid SSH host name '" + destination +
+                                                       "' (it begins with '-', so ssh would take it as an option)"}});
+                continue;  // never a builder: nothing about it is probed or reported as a host
+            }
+        }
         b["duplicate"] = !seen.insert(b["uri"].get<std::string>()).second;
         if (b["duplicate"].get<bool>()) {
             m.emplace("duplicates", nlohmann::json::array());
