@@ -296,6 +296,19 @@ std::vector<std::string> daemon_ssh_options(GatherContext& ctx) {
     return {};
 }
 
+// The first value NIX_SSHOPTS gives the -o option `key` (lower-case), as ssh keeps it; "" when unset.
+std::string sshopts_value(const std::vector<std::string>& words, const std::string& key) {
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        std::string o = words[i];
+        if (o == "-o" && i + 1 < words.size()) o = words[++i];
+        else if (util::starts_with(o, "-o")) o = o.substr(2);
+        else continue;
+        const auto eq = o.find_first_of("= ");
+        if (util::to_lower(o.substr(0, eq)) == key) return eq == std::string::npos ? "" : util::to_lower(util::trim(o.substr(eq + 1)));
+    }
+    return "";
+}
+
 // Why the real `nix-build` through the daemon must not run for this builder ("" when it may):
 // the daemon's ssh runs with the daemon's NIX_SSHOPTS and root's ssh_config, and none of the
 // doctor's own options, so it could teach root a host key, sign for an unverified host or leave
@@ -350,6 +363,15 @@ void gather_live(GatherContext& ctx) {
                                                                        : "not running as " + ctx.principal + ": run with sudo"}};
     const auto sshopts = daemon_ssh_options(ctx);
     ctx.facts["ground_truth"]["daemon_nix_sshopts"] = util::join(sshopts, " ");
+    // NIX_SSHOPTS come before ssh_config: the daemon's StrictHostKeyChecking wins over the files'.
+    const std::string daemon_strict = sshopts_value(sshopts, "stricthostkeychecking");
+    if (daemon_strict == "accept-new" || daemon_strict == "no" || daemon_strict == "off")
+        for (auto& b : builders) {
+            if (!b.value("is_ssh", false) || !b.contains("ssh")) continue;
+            b["ssh"]["accepts_unknown_host_keys"] = true;
+            b["ssh"]["accepts_unknown_how"] = "StrictHostKeyChecking=" + daemon_strict + " (the nix-daemon's NIX_SSHOPTS)";
+            b["host_key_unknown_to_principal"] = false;
+        }
     std::vector<std::size_t> indexes;
     std::vector<Job> jobs;
     for (std::size_t i = 0; i < builders.size(); ++i) {
