@@ -247,7 +247,7 @@ void record(nlohmann::json& b, Job& job, bool vpn_up) {
         stalled_detail = "the key exchange finished, but ssh had not logged in when the deadline passed (sshd's "
                          "AuthorizedKeysCommand, PAM or a DNS lookup on the builder may hang)";
     } else if (job.run_truth && truth_timed_out && truth.stage == "shell") {
-        stalled = "login shell";
+        stalled = "login shell / remote Nix start";
         stalled_detail = "ssh logged in, but not one byte came back from the login shell or from `" +
                          std::string(b["scheme"] == "ssh" ? "nix-store --serve" : "nix-daemon --stdio") +
                          "` (a shell startup file that waits, or a remote Nix that never answers)";

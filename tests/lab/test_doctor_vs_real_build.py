@@ -53,6 +53,14 @@ EXPECTED = {
     "nix-magic-then-hangs": "remote.stage-stalled",
     "nix-never-answers": "remote.stage-stalled",
 }
+# remote.stage-stalled must name the stage (ssh's LocalCommand `started` marks the end of
+# authentication; after it, no byte: the login shell or a remote Nix silent from its start).
+STALLED_STAGE = {
+    "auth-command-hangs": "stage 'authentication'",
+    "login-shell-sleeps": "stage 'login shell / remote Nix start'",
+    "nix-never-answers": "stage 'login shell / remote Nix start'",
+    "nix-magic-then-hangs": "stage 'Nix handshake'",
+}
 PEAK_RSS_KB = 200 * 1024  # the doctor's peak memory, hostile builders included
 
 passed = 0
@@ -119,6 +127,10 @@ def run_scheme(binary: str, scheme: str, only: str) -> None:
             else:
                 check(label + f" (want {want})", not real_ok and want in errors,
                       json.dumps(findings, indent=1)[:3000] + "\n" + real_out[-1500:])
+            if variant in STALLED_STAGE:
+                msgs = [f["message"] for f in findings if f["rule"] == "remote.stage-stalled"]
+                check(f"{scheme} {variant}: the finding names {STALLED_STAGE[variant]!r}",
+                      any(STALLED_STAGE[variant] in m for m in msgs), "\n".join(msgs))
 
 
 def run_build_test(binary: str) -> None:
