@@ -168,7 +168,8 @@ def _promises(lab, label: str, known_hosts_before: bytes, builders) -> None:
     kh = os.path.join(lab.client_dir, "root", ".ssh", "known_hosts")
     check(f"{label}: root's known_hosts unchanged", _read(kh) == known_hosts_before,
           _read(kh)[-500:].decode(errors="replace"))
-    check(f"{label}: no command from the machines file ran", not os.path.exists(os.path.join(lab.client_dir, "tmp.pwned")))
+    pwned = [n for n in os.listdir(lab.client_dir) if n.startswith("tmp.pwned")]  # `touch $TMPDIR.pwned@host`
+    check(f"{label}: no command from the machines file ran {pwned}", not pwned)
     sockets = [n for n in os.listdir(os.path.join(lab.client_dir, "tmp")) if n.startswith("cm-")]
     check(f"{label}: no control socket created ({sockets})", not sockets)
     rc, out, _ = lab.client_exec(["pgrep", "-a", "-x", "ssh"], timeout=10)
