@@ -271,6 +271,14 @@ VARIANTS: Dict[str, Variant] = {
             outcome="hang",
         ),
         _v(
+            name="banner-then-close",
+            description="sshd sends a 1 MB Banner during authentication, then closes the connection",
+            sshd_options=[("Banner", f"{NODE_DIR}/banner")],
+            files={"banner": ("A" * 127 + "\n") * 8192},
+            outcome="fail",
+            expect={"*": r"Connection closed by 127\.0\.0\.\d+ port 22"},
+        ),
+        _v(
             name="match-exec-accept-new",
             description="root's ssh_config: `Match exec \"true\"` + StrictHostKeyChecking accept-new, key unknown",
             pin="none",

@@ -52,6 +52,7 @@ EXPECTED = {
     "login-shell-sleeps": "remote.stage-stalled",
     "nix-magic-then-hangs": "remote.stage-stalled",
     "nix-never-answers": "remote.stage-stalled",
+    "banner-then-close": "remote.stage-stalled",
 }
 # remote.stage-stalled must name the stage (ssh's LocalCommand `started` marks the end of
 # authentication; after it, no byte: the login shell or a remote Nix silent from its start).
@@ -60,6 +61,7 @@ STALLED_STAGE = {
     "login-shell-sleeps": "stage 'login shell / remote Nix start'",
     "nix-never-answers": "stage 'login shell / remote Nix start'",
     "nix-magic-then-hangs": "stage 'Nix handshake'",
+    "banner-then-close": "stage 'authentication'",
 }
 PEAK_RSS_KB = 200 * 1024  # the doctor's peak memory, hostile builders included
 
