@@ -226,7 +226,16 @@ const std::vector<std::string>& forced_ssh_options() {
     return options;
 }
 
-bool nix_accepts_ssh_host(const std::string& destination) { return !destination.empty() && destination.front() != '-'; }
+// Nix 2.3-2.2x (SSHMaster): the destination must not be empty or begin with '-'. Newer Nix
+// (checkValidAuthority) also refuses an empty user or host and a host that begins with '-'.
+// The doctor refuses what any of them refuses.
+bool nix_accepts_ssh_host(const std::string& destination) {
+    if (destination.empty() || destination.front() == '-') return false;
+    const auto at = destination.rfind('@');
+    if (at == std::string::npos) return true;
+    const std::string host = destination.substr(at + 1);
+    return at > 0 && !host.empty() && host.front() != '-';
+}
 
 std::string ssh_options_refusal(const std::vector<std::string>& words) {
     for (std::size_t i = 0; i < words.size(); ++i) {

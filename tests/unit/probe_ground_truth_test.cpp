@@ -83,6 +83,9 @@ TEST(GroundTruthArgv, RealSshKeepsTheDoctorsValuesOverNixSshopts) {
 TEST(GroundTruthRefusal, NixsHostCheck) {
     EXPECT_FALSE(nix_accepts_ssh_host(""));
     EXPECT_FALSE(nix_accepts_ssh_host("-oProxyCommand=touch${IFS}pwned@host"));
+    EXPECT_FALSE(nix_accepts_ssh_host("nix@-oProxyCommand=x"));  // newer Nix: host must not start with '-'
+    EXPECT_FALSE(nix_accepts_ssh_host("@builder"));              // newer Nix: empty user
+    EXPECT_FALSE(nix_accepts_ssh_host("nix@"));
     EXPECT_TRUE(nix_accepts_ssh_host("nix@builder"));
     EXPECT_TRUE(nix_accepts_ssh_host("builder"));
     auto t = sample();

@@ -64,7 +64,8 @@ std::vector<std::string> ground_truth_argv(const GroundTruthTarget& target);
 std::string ground_truth_refusal(const GroundTruthTarget& target);
 // The NIX_SSHOPTS part of the above (also used for --build-test, where the daemon passes them).
 std::string ssh_options_refusal(const std::vector<std::string>& words);
-// Nix's own check of the ssh destination (SSHMaster: empty, or starting with '-').
+// Nix's own checks of the ssh destination, every version's: not empty, not starting with '-'
+// (SSHMaster); no empty user or host, no host starting with '-' (newer checkValidAuthority).
 bool nix_accepts_ssh_host(const std::string& destination);
 // The options the doctor puts first on every ssh command line (ssh keeps the first value of an
 // option): never a prompt, never a known_hosts write, no control master, socket or background.
