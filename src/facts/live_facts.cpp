@@ -205,7 +205,8 @@ void record(nlohmann::json& b, Job& job, bool vpn_up) {
     // The two probes disagree about whether root can log in.
     const bool xray_says_in = accepted > 0;
     const bool truth_in = truth.started_seen;
-    const bool truth_decided = job.run_truth && truth.outcome != "timeout" && truth.outcome != "cancelled" && truth.outcome != "exec_failed";
+    const bool truth_decided = job.run_truth && truth.outcome != "timeout" && truth.outcome != "cancelled" &&
+                               truth.outcome != "exec_failed" && truth.outcome != "refused";
     live["probe_disagreement"] = "";
     // sshd answers the key query for root even under PermitRootLogin no, and refuses only the
     // signed attempt: an accepted key with OpenSSH denied, as root, is that.
