@@ -236,6 +236,23 @@ def run_red_team(binary: str) -> None:
         real_ok, real_out = lab.real_build("rt-unknown", timeout=20)
         check("real Nix under that NIX_SSHOPTS writes root's known_hosts (what the doctor avoided)",
               real_ok and _read(os.path.join(lab.client_dir, "root", ".ssh", "known_hosts")) != kh, real_out[-1000:])
+    # Flags override -o values: -M -S in the daemon's NIX_SSHOPTS stop the probe, said so.
+    with L.Lab(daemon_nix_sshopts="-M -S /run/lab/tmp/cm-flag -oControlPersist=60") as lab:
+        healthy = lab.add_builder("rt-flags", "healthy-root", scheme="ssh")
+        lab.start()
+        kh = _read(os.path.join(lab.client_dir, "root", ".ssh", "known_hosts"))
+        rc, report, elapsed, err = _doctor(lab, binary)
+        label = "NIX_SSHOPTS -M -S"
+        if report is None:
+            check(f"{label}: doctor printed JSON", False, err)
+        else:
+            check(f"{label}: within the deadline ({elapsed:.1f} s)", elapsed < TIMEOUT + MARGIN)
+            _promises(lab, label, kh, [])
+            check(f"{label}: no socket from -S", not os.path.exists(os.path.join(lab.client_dir, "tmp", "cm-flag")))
+            skipped = [f["message"] for f in report["findings"] if f.get("builder") == healthy.uri and f["rule"] == "doctor.probe-skipped"]
+            check(f"{label}: doctor.probe-skipped names -M", any("-M" in m for m in skipped), json.dumps(report["findings"], indent=1)[:2000])
+            verdict = next((b["verdict"] for b in report["builders"] if b["uri"] == healthy.uri), "missing")
+            check(f"{label}: not called ok without the ground truth ({verdict})", verdict != "ok")
     # 2(a), 2(d): root's /etc/ssh/ssh_config `Match exec "true"` + accept-new, key unknown.
     with L.Lab() as lab:
         mx = lab.add_builder("rt-matchexec", "match-exec-accept-new", scheme="ssh-ng")
