@@ -410,9 +410,11 @@ void gather_live(GatherContext& ctx) {
                 auto target = job.truth;
                 const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(job_deadline - std::chrono::steady_clock::now());
                 target.deadline = left;
-                if (left.count() >= 300 && job.truth_result.outcome == "ok")
+                // Not after a stage stalled: the same shell would stall again, past the deadline.
+                const bool answered = job.truth_result.outcome != "timeout" && job.truth_result.outcome != "cancelled";
+                if (answered && left.count() >= 300)
                     job.snapshot = probe::run_remote_script(target, builder_snapshot_script(), 24u << 20, ctx.options.cancel);
-                else if (job.truth_result.outcome == "ok")
+                else if (answered)
                     job.snapshot_out_of_time = true;
             }
         }
