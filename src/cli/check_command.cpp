@@ -82,6 +82,7 @@ report::Report make_report(const nlohmann::json& facts, engine::SelectedFindings
         status.where = b.value("file", "") + (b.value("line", 0) > 0 ? ":" + std::to_string(b.value("line", 0)) : "");
         status.stages = b.value("stages", nlohmann::json::object());
         status.probed = b.value("probed", false);
+        status.probe_ran = b.contains("live");
         r.builders.push_back(status);
     }
     if (r.builders.empty()) r.notes.push_back("no remote builders are configured");

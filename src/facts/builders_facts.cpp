@@ -6,6 +6,7 @@
 #include "nix_builder_doctor/facts/producers.hpp"
 #include "nix_builder_doctor/facts/systems.hpp"
 #include "nix_builder_doctor/parse/ssh_public_key.hpp"
+#include "nix_builder_doctor/probe/ground_truth.hpp"
 #include "nix_builder_doctor/util/redact.hpp"
 #include "nix_builder_doctor/util/strings.hpp"
 
@@ -232,6 +233,18 @@ void gather_builders(GatherContext& ctx) {
                          : it + 1;
         }
         auto b = describe_machine(ctx, machine, local_system);
+        // Nix's SSHMaster refuses an empty destination or one that begins with '-' (ssh would
+        // take `-oProxyCommand=...@host` as an option and run it): the builder can never be used.
+        if (b.value("is_ssh", false)) {
+            const std::string destination = (machine.store.has_user ? machine.store.user + "@" : "") + machine.store.host;
+            if (!probe::nix_accepts_ssh_host(destination)) {
+                m["errors"].push_back({{"file", machine.file},
+                                       {"line", machine.line},
+                                       {"message", "Nix refuses `" + machine.store.written + "`: invalid SSH host name '" + destination +
+                                                       "' (a user or host that is empty or begins with '-'; ssh would take it as an option)"}});
+                continue;  // never a builder: nothing about it is probed or reported as a host
+            }
+        }
         b["duplicate"] = !seen.insert(b["uri"].get<std::string>()).second;
         if (b["duplicate"].get<bool>()) {
             m.emplace("duplicates", nlohmann::json::array());

@@ -21,6 +21,8 @@ namespace {
 struct Job {
     bool run_truth = false;
     bool build_test = false;
+    std::string build_test_refusal;  // why --build-test did not run for this builder
+    bool snapshot_out_of_time = false;
     std::string machines_line;
     std::string system;
     probe::BuildTestResult build;
@@ -72,7 +74,8 @@ Job make_job(const nlohmann::json& b, const parse::Machine& machine, std::chrono
         t.pinned_known_host = machine.store.host + " " + b["host_key"]["key_line"].get<std::string>();
     if (const auto* program = machine.store.param("remote-program")) t.remote_program = util::split_tokens(*program, " ");
     if (const auto* store = machine.store.param("remote-store")) t.remote_store = *store;
-    // ssh would write an unknown key to known_hosts under accept-new / no: the doctor never writes.
+    // ssh would write an unknown key to known_hosts under accept-new / no. The ground truth passes
+    // StrictHostKeyChecking=yes first in any case (ground_truth.cpp); this is kept for the report.
     t.forbid_host_key_writes = ssh.value("accepts_unknown_host_keys", false);
     t.deadline = deadline;
     return job;
@@ -202,7 +205,8 @@ void record(nlohmann::json& b, Job& job, bool vpn_up) {
     // The two probes disagree about whether root can log in.
     const bool xray_says_in = accepted > 0;
     const bool truth_in = truth.started_seen;
-    const bool truth_decided = job.run_truth && truth.outcome != "timeout" && truth.outcome != "cancelled" && truth.outcome != "exec_failed";
+    const bool truth_decided = job.run_truth && truth.outcome != "timeout" && truth.outcome != "cancelled" &&
+                               truth.outcome != "exec_failed" && truth.outcome != "refused";
     live["probe_disagreement"] = "";
     // sshd answers the key query for root even under PermitRootLogin no, and refuses only the
     // signed attempt: an accepted key with OpenSSH denied, as root, is that.
@@ -222,6 +226,49 @@ void record(nlohmann::json& b, Job& job, bool vpn_up) {
         live["version_skew"] = "the builder's nix-store speaks serve protocol 2." + std::to_string(v & 0xff) + " (Nix 2.0); current Nix needs 2.5 or later";
     if (v && b["scheme"] != "ssh" && (v >> 8) == 1 && (v & 0xff) < 18)
         live["version_skew"] = "the builder's nix-daemon speaks protocol 1." + std::to_string(v & 0xff) + "; current Nix needs 1.18 or later";
+    // What a probe did not do, and why (doctor.probe-skipped).
+    std::vector<std::string> skipped;
+    if (truth.outcome == "refused") skipped.push_back("the OpenSSH ground truth did not run: " + truth.detail);
+    const bool accepts_unknown = b["ssh"].value("accepts_unknown_host_keys", false);
+    if (job.run_truth && accepts_unknown && truth.ssh_stderr.find("Host key verification failed") != std::string::npos)
+        skipped.push_back("the ground truth ran with StrictHostKeyChecking=yes and stopped at the unknown host key; under " +
+                          b["ssh"].value("accepts_unknown_how", std::string("StrictHostKeyChecking accept-new")) +
+                          " Nix's ssh would instead write the key to root's known_hosts on its first connection and sign in, "
+                          "so nothing after the host key was probed");
+    if (!job.build_test_refusal.empty()) skipped.push_back("--build-test did not run: " + job.build_test_refusal);
+    if (job.snapshot_out_of_time) skipped.push_back("the builder's files were not read: the deadline was used up");
+    live["probe_skipped"] = util::join(skipped, "; ");
+
+    // A stage after the key exchange that began and did not finish (remote.stage-stalled).
+    const bool kex_done = stages.value("hostkey", "") == "ok" || stages.value("kex", "") == "ok";
+    const bool truth_timed_out = truth.outcome == "timeout";
+    std::string stalled, stalled_detail;
+    if (job.run_truth && truth_timed_out && truth.stage == "ssh" && kex_done) {
+        stalled = "authentication";
+        stalled_detail = "the key exchange finished, but ssh had not logged in when the deadline passed (sshd's "
+                         "AuthorizedKeysCommand, PAM or a DNS lookup on the builder may hang)";
+    } else if (job.run_truth && truth_timed_out && truth.stage == "shell") {
+        stalled = "login shell / remote Nix start";
+        stalled_detail = "ssh logged in, but not one byte came back from the login shell or from `" +
+                         std::string(b["scheme"] == "ssh" ? "nix-store --serve" : "nix-daemon --stdio") +
+                         "` (a shell startup file that waits, or a remote Nix that never answers)";
+    } else if (job.run_truth && truth_timed_out && truth.stage == "handshake") {
+        stalled = "Nix handshake";
+        stalled_detail = "the remote Nix answered " + std::to_string(truth.bytes_after_started) +
+                         " bytes and then stopped before the handshake was done";
+    } else if (job.run_truth && truth.outcome == "ssh_failed" && !truth.started_seen && kex_done &&
+               truth.ssh_stderr.find("Permission denied") == std::string::npos &&
+               truth.ssh_stderr.find("Host key verification failed") == std::string::npos &&
+               (truth.ssh_stderr.find("Connection closed") != std::string::npos ||
+                truth.ssh_stderr.find("Connection reset") != std::string::npos)) {
+        stalled = "authentication";
+        stalled_detail = "the builder closed the connection after the key exchange, before ssh logged in";
+    } else if (!job.run_truth && stages.value("auth_methods", "") == "timeout") {
+        stalled = "authentication";
+        stalled_detail = "the server did not answer the authentication request within the deadline";
+    }
+    live["stalled_stage"] = stalled;
+    live["stalled_detail"] = stalled_detail;
     b["live"] = live;
 
     // The builder's stages for the report: the X-ray's, then the ground truth's protocol stage.
@@ -250,6 +297,61 @@ std::vector<std::string> daemon_ssh_options(GatherContext& ctx) {
     return {};
 }
 
+// The first value NIX_SSHOPTS gives the -o option `key` (lower-case), as ssh keeps it; "" when unset.
+std::string sshopts_value(const std::vector<std::string>& words, const std::string& key) {
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        std::string o = words[i];
+        if (o == "-o" && i + 1 < words.size()) o = words[++i];
+        else if (util::starts_with(o, "-o")) o = o.substr(2);
+        else continue;
+        const auto eq = o.find_first_of("= ");
+        if (util::to_lower(o.substr(0, eq)) == key) return eq == std::string::npos ? "" : util::to_lower(util::trim(o.substr(eq + 1)));
+    }
+    return "";
+}
+
+// Why the real `nix-build` through the daemon must not run for this builder ("" when it may):
+// the daemon's ssh runs with the daemon's NIX_SSHOPTS and root's ssh_config, and none of the
+// doctor's own options, so it could teach root a host key, sign for an unverified host or leave
+// a control master behind.
+std::string build_test_refusal(const nlohmann::json& b, const std::vector<std::string>& daemon_sshopts) {
+    if (const auto why = probe::ssh_options_refusal(daemon_sshopts); !why.empty()) return "the daemon's " + why;
+    for (std::size_t i = 0; i < daemon_sshopts.size(); ++i) {
+        std::string o = daemon_sshopts[i];
+        if (o == "-o" && i + 1 < daemon_sshopts.size()) o = daemon_sshopts[++i];
+        else if (util::starts_with(o, "-o")) o = o.substr(2);
+        else continue;
+        const auto eq = o.find_first_of("= ");
+        const std::string key = util::to_lower(o.substr(0, eq));
+        const std::string value = eq == std::string::npos ? "" : util::to_lower(util::trim(o.substr(eq + 1)));
+        const bool writes = (key == "stricthostkeychecking" && value != "yes" && value != "ask" && value != "true") ||
+                            (key == "checkhostip" && value != "no") || (key == "updatehostkeys" && value != "no") ||
+                            (key == "controlmaster" && value != "no") || (key == "controlpersist" && value != "no") ||
+                            (key == "controlpath" && value != "none") || key == "forkafterauthentication";
+        if (writes)
+            return "the daemon's NIX_SSHOPTS has -o" + o +
+                   " (its ssh could write root's known_hosts, accept an unverified host or leave a control master running)";
+    }
+    const bool pinned = b["host_key"].value("valid", false);
+    const auto& ssh = b["ssh"];
+    if (!pinned && ssh.value("accepts_unknown_host_keys", false) && !ssh["known_hosts"].value("has_key", false))
+        return ssh.value("accepts_unknown_how", std::string("StrictHostKeyChecking accept-new")) +
+               " and no known key for the builder: the daemon's ssh would write the builder's key to root's known_hosts "
+               "and sign in without verifying it";
+    const std::string cm = ssh["control_master"].value("value", std::string("no"));
+    if (cm != "no" && cm != "false" && !cm.empty())
+        return "ControlMaster " + cm + " (" + ssh["control_master"].value("origin", std::string("ssh_config")) +
+               "): the daemon's ssh could create a control socket and leave a master running";
+    if (!pinned) {
+        const std::string uhk = ssh["update_host_keys"].value("value", std::string(""));
+        if (uhk != "no" && uhk != "false")
+            return "UpdateHostKeys " + (uhk.empty() ? std::string("yes (OpenSSH's default)") : uhk) +
+                   " and no pinned key (machines column 8): the daemon's ssh may add the builder's other host keys to "
+                   "root's known_hosts";
+    }
+    return "";
+}
+
 }  // namespace
 
 void gather_live(GatherContext& ctx) {
@@ -262,6 +364,15 @@ void gather_live(GatherContext& ctx) {
                                                                        : "not running as " + ctx.principal + ": run with sudo"}};
     const auto sshopts = daemon_ssh_options(ctx);
     ctx.facts["ground_truth"]["daemon_nix_sshopts"] = util::join(sshopts, " ");
+    // NIX_SSHOPTS come before ssh_config: the daemon's StrictHostKeyChecking wins over the files'.
+    const std::string daemon_strict = sshopts_value(sshopts, "stricthostkeychecking");
+    if (daemon_strict == "accept-new" || daemon_strict == "no" || daemon_strict == "off")
+        for (auto& b : builders) {
+            if (!b.value("is_ssh", false) || !b.contains("ssh")) continue;
+            b["ssh"]["accepts_unknown_host_keys"] = true;
+            b["ssh"]["accepts_unknown_how"] = "StrictHostKeyChecking=" + daemon_strict + " (the nix-daemon's NIX_SSHOPTS)";
+            b["host_key_unknown_to_principal"] = false;
+        }
     std::vector<std::size_t> indexes;
     std::vector<Job> jobs;
     for (std::size_t i = 0; i < builders.size(); ++i) {
@@ -273,6 +384,7 @@ void gather_live(GatherContext& ctx) {
         jobs.back().run_truth = truth_possible;
         jobs.back().truth.ssh_options = sshopts;
         jobs.back().build_test = ctx.options.build_test;
+        if (ctx.options.build_test) jobs.back().build_test_refusal = build_test_refusal(builders[i], sshopts);
         jobs.back().machines_line = builders[i]["entry"];
         jobs.back().system = builders[i]["systems"].empty() ? std::string("x86_64-linux") : builders[i]["systems"][0].get<std::string>();
         jobs.back().fetch_files = truth_possible && !builders[i].contains("remote");
@@ -281,20 +393,29 @@ void gather_live(GatherContext& ctx) {
     auto worker = [&] {
         for (std::size_t i = next++; i < jobs.size(); i = next++) {
             Job& job = jobs[i];
+            // One budget for the whole builder: the X-ray and the ground truth side by side, then
+            // the file snapshot in whatever is left of it.
+            const auto job_deadline = std::chrono::steady_clock::now() + deadline;
             std::thread truth;
             if (job.run_truth)
                 truth = std::thread([&job, &ctx] { job.truth_result = probe::run_ground_truth(job.truth, ctx.options.cancel); });
             job.xray_result = probe::run_xray(job.xray, ctx.options.cancel);
             if (truth.joinable()) truth.join();
-            if (job.build_test)
+            if (job.build_test && job.build_test_refusal.empty())
                 job.build = probe::run_build_test(job.machines_line, job.system,
                                                   std::chrono::milliseconds(std::max<long long>(30000, 3 * job.xray.deadline.count())),
                                                   ctx.options.cancel);
             // Logged in and the host verified: read the builder's files with the fixed script.
             if (job.fetch_files && job.truth_result.started_seen) {
                 auto target = job.truth;
-                target.deadline = std::chrono::milliseconds(std::max<long long>(1000, target.deadline.count() / 2));
-                job.snapshot = probe::run_remote_script(target, builder_snapshot_script(), 24u << 20, ctx.options.cancel);
+                const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(job_deadline - std::chrono::steady_clock::now());
+                target.deadline = left;
+                // Not after a stage stalled: the same shell would stall again, past the deadline.
+                const bool answered = job.truth_result.outcome != "timeout" && job.truth_result.outcome != "cancelled";
+                if (answered && left.count() >= 300)
+                    job.snapshot = probe::run_remote_script(target, builder_snapshot_script(), 24u << 20, ctx.options.cancel);
+                else if (answered)
+                    job.snapshot_out_of_time = true;
             }
         }
     };
@@ -306,7 +427,11 @@ void gather_live(GatherContext& ctx) {
     for (std::size_t j = 0; j < jobs.size(); ++j) {
         auto& b = builders[indexes[j]];
         record(b, jobs[j], vpn_up);
-        if (jobs[j].build_test) {
+        if (jobs[j].build_test && !jobs[j].build_test_refusal.empty()) {
+            b["live"]["build_test"] = {{"outcome", "refused"}, {"last_error", jobs[j].build_test_refusal}, {"elapsed_ms", 0}};
+            b["stages"]["build"] = "refused";
+            b["probed"] = false;
+        } else if (jobs[j].build_test) {
             const auto& bt = jobs[j].build;
             b["live"]["build_test"] = {{"outcome", bt.outcome}, {"last_error", bt.last_error}, {"elapsed_ms", bt.elapsed_ms}};
             b["stages"]["build"] = bt.outcome;

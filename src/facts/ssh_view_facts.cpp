@@ -212,8 +212,27 @@ ViewResult view_builder(GatherContext& ctx, Caches& caches, const Viewer& v, con
     j["specific_blocks"] = nlohmann::json::array();
     for (const auto& b : o.specific_host_matches)
         j["specific_blocks"].push_back({{"file", b.file}, {"line", b.line}, {"text", b.text}});
+    j["update_host_keys"] = setting(o.update_host_keys);
     const std::string strict = o.strict_host_key_checking.value;
-    j["accepts_unknown_host_keys"] = strict == "no" || strict == "off" || strict == "accept-new";
+    auto accepts = [](const std::string& v) { return v == "no" || v == "off" || v == "accept-new"; };
+    j["accepts_unknown_host_keys"] = accepts(strict);
+    j["accepts_unknown_how"] = accepts(strict) ? "StrictHostKeyChecking " + strict + " (" + o.strict_host_key_checking.origin.describe() + ")" : "";
+    // `Match exec` is never run: ssh may find it matching, so what its blocks set may be in effect.
+    j["match_exec_unresolved"] = o.match_exec_seen;
+    if (o.match_exec_seen) {
+        auto assumed_target = target;
+        assumed_target.assume_match_exec = true;
+        const auto may = parse::evaluate_ssh_config(order, assumed_target);
+        const std::string may_strict = may.strict_host_key_checking.value;
+        if (!accepts(strict) && accepts(may_strict)) {
+            j["accepts_unknown_host_keys"] = true;
+            j["accepts_unknown_how"] = "StrictHostKeyChecking " + may_strict + " (" + may.strict_host_key_checking.origin.describe() +
+                                       ", under a Match exec the doctor does not run and so takes as possibly matching)";
+        }
+        if (o.control_master.value == "no" && may.control_master.value != "no") j["control_master"] = setting(may.control_master);
+        if (o.update_host_keys.value != may.update_host_keys.value && may.update_host_keys.value != "no")
+            j["update_host_keys"] = setting(may.update_host_keys);
+    }
     const bool dev_null = std::find(o.user_known_hosts_files.values.begin(), o.user_known_hosts_files.values.end(),
                                     "/dev/null") != o.user_known_hosts_files.values.end();
     j["host_key_checking_disabled"] = strict == "no" || strict == "off" || dev_null;

@@ -204,10 +204,12 @@ class Evaluator {
                 r = ssh_match_pattern_list(m_target.local_user, c.argument, false) == 1;
             } else if (c.name == "exec") {
                 if (!result) continue;  // ssh skips the command once an earlier criterion failed
+                m_out.match_exec_seen = true;
                 add_note(item.directive.file, item.directive.line,
-                         "Match exec \"" + c.argument +
-                             "\" was not run (the doctor runs no commands); taken as not matching");
-                r = false;
+                         "Match exec \"" + c.argument + "\" was not run (the doctor runs no commands); taken as " +
+                             (m_target.assume_match_exec ? "matching" : "not matching") +
+                             ", and its settings as possibly in effect");
+                r = m_target.assume_match_exec;
             }
             if (r == c.negated) result = false;
         }
@@ -338,6 +340,11 @@ void Evaluator::finish() {
     o.host_key_alias = setting("hostkeyalias", "");
     o.host_key_alias.value = util::to_lower(o.host_key_alias.value);
     o.check_host_ip = choice("checkhostip", "no", flag);
+    {
+        static const std::map<std::string, std::string> update = {
+            {"yes", "yes"}, {"true", "yes"}, {"no", "no"}, {"false", "no"}, {"ask", "ask"}};
+        o.update_host_keys = choice("updatehostkeys", "", update);
+    }
     o.control_master = choice("controlmaster", "no", master);
     o.batch_mode = choice("batchmode", "no", flag);
     o.canonicalize_hostname = choice("canonicalizehostname", "no", canonical);

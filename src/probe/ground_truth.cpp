@@ -1,6 +1,7 @@
 #include "nix_builder_doctor/probe/ground_truth.hpp"
 
 #include <algorithm>
+#include <string_view>
 
 #include "nix_builder_doctor/probe/nix_wire.hpp"
 #include "nix_builder_doctor/probe/subprocess.hpp"
@@ -32,6 +33,7 @@ struct Session {
     bool read_u64(std::uint64_t& value) {
         std::string bytes;
         const auto s = process.read_stdout(8, bytes, deadline, cancel);
+        result.bytes_after_started += bytes.size();
         if (s != Subprocess::Status::ok) {
             fail(s, bytes);
             return false;
@@ -50,6 +52,7 @@ struct Session {
         std::string bytes;
         const auto padded = (length + 7) / 8 * 8;
         const auto s = process.read_stdout(padded, bytes, deadline, cancel);
+        result.bytes_after_started += bytes.size();
         if (s != Subprocess::Status::ok) {
             fail(s, bytes);
             return false;
@@ -75,6 +78,7 @@ struct Session {
 bool expect_magic(Session& s, std::uint64_t magic) {
     std::string first;
     const auto status = s.process.read_stdout(8, first, s.deadline, s.cancel);
+    s.result.bytes_after_started += first.size();
     if (status == Subprocess::Status::ok && decode_u64(first) == magic) return true;
     if (status == Subprocess::Status::timeout || status == Subprocess::Status::cancelled) {
         s.fail(status, first);
@@ -175,9 +179,15 @@ void classify_failure(GroundTruthResult& r, const GroundTruthTarget& target) {
 
 namespace {
 
-// Everything up to the remote command: the ssh options Nix uses, plus ours for a read-only run.
+// Everything up to the remote command. ssh keeps the FIRST value of an option, so the doctor's
+// own options come first and win over ssh_config, Match blocks and NIX_SSHOPTS alike; then what
+// Nix passes (NIX_SSHOPTS, -i, the pinned key, -p); then `--`, so the destination can never be
+// taken as an option.
 std::vector<std::string> ssh_prefix(const GroundTruthTarget& t) {
-    std::vector<std::string> argv = {t.ssh_program, t.destination, "-x"};
+    std::vector<std::string> argv = {t.ssh_program};
+    argv.insert(argv.end(), forced_ssh_options().begin(), forced_ssh_options().end());
+    argv.push_back("-oConnectTimeout=" + std::to_string(std::max<long long>(1, t.deadline.count() / 1000)));
+    argv.push_back("-x");
     argv.insert(argv.end(), t.ssh_options.begin(), t.ssh_options.end());
     if (t.identity_file) argv.insert(argv.end(), {"-i", *t.identity_file});
     if (t.pinned_known_host) {
@@ -187,18 +197,76 @@ std::vector<std::string> ssh_prefix(const GroundTruthTarget& t) {
         argv.push_back("-oKnownHostsCommand=/bin/echo " + *t.pinned_known_host);
     }
     if (t.port) argv.push_back("-p" + std::to_string(*t.port));
-    argv.push_back("-oBatchMode=yes");
-    argv.push_back("-oConnectTimeout=" + std::to_string(std::max<long long>(1, t.deadline.count() / 1000)));
-    argv.push_back("-oUpdateHostKeys=no");
-    argv.push_back("-oControlMaster=no");
-    if (t.forbid_host_key_writes) argv.push_back("-oStrictHostKeyChecking=yes");
-    argv.push_back("-oPermitLocalCommand=yes");
-    argv.push_back("-oLocalCommand=echo started");
     argv.push_back("--");
+    argv.push_back(t.destination);
     return argv;
 }
 
+// OpenSSH 9.2 ssh's getopt string: the letters that take an argument.
+bool ssh_flag_takes_argument(char c) { return std::string_view("bceilmopBDEFIJLOPQRSwW").find(c) != std::string_view::npos; }
+
 }  // namespace
+
+const std::vector<std::string>& forced_ssh_options() {
+    static const std::vector<std::string> options = {
+        "-oBatchMode=yes",                 // never a prompt
+        "-oStrictHostKeyChecking=yes",     // never accept (write) an unknown key, never sign for it
+        "-oCheckHostIP=no",                // would add the address's entry even for a known host
+        "-oUpdateHostKeys=no",             // would add the server's other host keys
+        "-oControlMaster=no",              // no master, no socket, nothing left running
+        "-oControlPath=none",
+        "-oControlPersist=no",
+        "-oForkAfterAuthentication=no",    // -f's option form: nothing in the background
+        "-oSessionType=default",           // -N's option form: the remote command runs
+        "-oStdinNull=no",
+        "-oTunnel=no",
+        "-oPermitLocalCommand=yes",        // Nix's readiness line, as Nix asks for it
+        "-oLocalCommand=echo started",
+    };
+    return options;
+}
+
+// Nix 2.3-2.2x (SSHMaster): the destination must not be empty or begin with '-'. Newer Nix
+// (checkValidAuthority) also refuses an empty user or host and a host that begins with '-'.
+// The doctor refuses what any of them refuses.
+bool nix_accepts_ssh_host(const std::string& destination) {
+    if (destination.empty() || destination.front() == '-') return false;
+    const auto at = destination.rfind('@');
+    if (at == std::string::npos) return true;
+    const std::string host = destination.substr(at + 1);
+    return at > 0 && !host.empty() && host.front() != '-';
+}
+
+std::string ssh_options_refusal(const std::vector<std::string>& words) {
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        const std::string& w = words[i];
+        if (w == "--") return "NIX_SSHOPTS word `--` would end ssh's options before the doctor's own";
+        if (w.size() < 2 || w.front() != '-')
+            return "NIX_SSHOPTS word `" + w + "` is not an option: ssh would take it as the destination";
+        for (std::size_t k = 1; k < w.size(); ++k) {
+            const char c = w[k];
+            if (std::string_view("fMSENOWGVQw").find(c) != std::string_view::npos)
+                return std::string("NIX_SSHOPTS flag -") + c + " (in `" + w + "`) " +
+                       (c == 'f'   ? "would leave ssh running in the background"
+                        : c == 'M' ? "would start a control master that can outlive the probe"
+                        : c == 'S' ? "would use a control socket (an existing master, unverified)"
+                        : c == 'E' ? "would write ssh's log to a file"
+                        : c == 'w' ? "would create a tunnel device"
+                                   : "would make ssh do something other than run the remote command");
+            if (ssh_flag_takes_argument(c)) {
+                if (k + 1 == w.size()) ++i;  // the argument is the next word
+                break;
+            }
+        }
+    }
+    return "";
+}
+
+std::string ground_truth_refusal(const GroundTruthTarget& t) {
+    if (!nix_accepts_ssh_host(t.destination))
+        return "invalid SSH host name '" + t.destination + "' (Nix refuses it; ssh would read it as an option)";
+    return ssh_options_refusal(t.ssh_options);
+}
 
 std::vector<std::string> ground_truth_argv(const GroundTruthTarget& t) {
     std::vector<std::string> argv = ssh_prefix(t);
@@ -214,6 +282,7 @@ std::vector<std::string> ground_truth_argv(const GroundTruthTarget& t) {
 RemoteScriptResult run_remote_script(const GroundTruthTarget& target, const std::string& script, std::size_t limit,
                                      const std::atomic<bool>* cancel) {
     RemoteScriptResult result;
+    if (!ground_truth_refusal(target).empty()) return result;
     auto argv = ssh_prefix(target);
     argv.insert(argv.end(), {"sh", "-s"});
     const auto deadline = Clock::now() + target.deadline;
@@ -238,6 +307,12 @@ RemoteScriptResult run_remote_script(const GroundTruthTarget& target, const std:
 
 GroundTruthResult run_ground_truth(const GroundTruthTarget& target, const std::atomic<bool>* cancel) {
     GroundTruthResult result;
+    if (const auto why = ground_truth_refusal(target); !why.empty()) {
+        result.outcome = "refused";
+        result.detail = why;
+        result.stage = "";
+        return result;
+    }
     result.argv = ground_truth_argv(target);
     const auto start = Clock::now();
     const auto deadline = start + target.deadline;
@@ -252,10 +327,14 @@ GroundTruthResult run_ground_truth(const GroundTruthTarget& target, const std::a
     Session session{process, deadline, cancel, result};
     std::string line;
     const auto status = process.read_line(line, 4096, deadline, cancel);
+    result.stage = "ssh";
     if (status == Subprocess::Status::ok && line == "started") {
         result.started_seen = true;
+        result.stage = "shell";
         if (target.protocol == RemoteProtocol::serve) serve_handshake(session);
         else worker_handshake(session);
+        if (result.outcome != "timeout" && result.outcome != "cancelled") result.stage = "done";
+        else if (result.bytes_after_started > 0) result.stage = "handshake";
     } else if (status == Subprocess::Status::ok || status == Subprocess::Status::eof) {
         result.unexpected_output = line;
         result.outcome = "eof";

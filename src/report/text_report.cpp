@@ -90,7 +90,8 @@ std::string render_text(const Report& r, const TextStyle& style) {
         else if (verdict == "ok") line = p.green + p.bold + "ok" + p.reset;
         else if (warnings) line = p.yellow + "no errors in the files" + p.reset + ", " + plural(warnings, "warning");
         else line = p.green + "no problems found in the files" + p.reset;
-        if (!b.probed && verdict != "broken") line += p.dim + " (not probed live)" + p.reset;
+        if (!(b.probe_ran || b.probed) && verdict != "broken") line += p.dim + " (not probed live)" + p.reset;
+        else if (!b.probed && verdict != "broken") line += p.dim + " (probed live: not every stage passed)" + p.reset;
         out += "  verdict: " + line + "\n";
         by_builder.erase(b.uri);
     }

@@ -30,6 +30,7 @@ import os
 import platform
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -83,6 +84,12 @@ class Variant:
     # daemon's log and the build output only says "unexpected end-of-file".
     expect: Tuple[Tuple[str, str], ...] = ()
     schemes: Tuple[str, ...] = SCHEMES  # schemes worth testing
+    # Hostile and stalling builders (issue 7):
+    uri_user: Optional[str] = None  # the machines URI's user part instead of `user` (as written)
+    # appended to the client's /etc/ssh/ssh_config, `{name}` replaced by the builder's host name
+    client_ssh_config: str = ""
+    # files in the builder's node directory (NODE_DIR inside): (relative path, text), executable
+    files: Tuple[Tuple[str, str], ...] = ()
 
     def expected_pattern(self, scheme: str) -> Optional[str]:
         for key, pattern in self.expect:
@@ -91,8 +98,17 @@ class Variant:
         return None
 
 
+FAKE_NIX = '''#!/bin/sh
+# a remote Nix that {what}
+case "$0" in */nix-daemon) magic='\\157\\151\\170\\144\\000\\000\\000\\000' ;; *) magic='\\313\\356\\122\\124\\000\\000\\000\\000' ;; esac
+{body}
+exec sleep 60
+'''
+
+
 def _v(**kw) -> Variant:
     kw["sshd_options"] = tuple(kw.get("sshd_options", ()))
+    kw["files"] = tuple(kw.get("files", {}).items())
     kw["expect"] = tuple(kw.get("expect", {}).items())
     return Variant(**kw)
 
@@ -212,6 +228,65 @@ VARIANTS: Dict[str, Variant] = {
             outcome="fail",
             expect={"*": r"This account is currently not available"},
         ),
+        # ---- issue 7: hostile builders (a command in the machines file, stalls after the kex)
+        _v(
+            name="hostile-user-part",
+            description="machines URI user part `-oProxyCommand=touch$IFS$TMPDIR.pwned` (ssh would run it): Nix refuses it",
+            uri_user="-oProxyCommand=touch$IFS$TMPDIR.pwned",  # no "/", "{": Nix 2.8 parses this URI
+            outcome="fail",
+            expect={"*": r"invalid SSH host name"},
+        ),
+        _v(
+            name="auth-command-hangs",
+            description="sshd's AuthorizedKeysCommand never returns (the key is not in the file, so sshd asks it)",
+            authorize_client=False,
+            sshd_options=[("AuthorizedKeysCommand", f"{NODE_DIR}/akc.sh %u"), ("AuthorizedKeysCommandUser", "root")],
+            files={"akc.sh": "#!/bin/sh\nexec sleep 60\n"},
+            outcome="hang",
+        ),
+        _v(
+            name="login-shell-sleeps",
+            description="the builder user's login shell sleeps before running anything",
+            user="nix",
+            shell=f"{NODE_DIR}/sleepshell",
+            files={"sleepshell": "#!/bin/sh\nexec sleep 60\n"},
+            outcome="hang",
+        ),
+        _v(
+            name="nix-magic-then-hangs",
+            description="the remote nix-store / nix-daemon sends its magic, then hangs",
+            sshd_options=[("PermitUserEnvironment", "yes")],
+            user_env_path=f"{NODE_DIR}/fakebin:/usr/bin:/bin",
+            files={"fakebin/nix-store": FAKE_NIX.format(what="answers the magic and hangs", body="printf \"$magic\""),
+                   "fakebin/nix-daemon": FAKE_NIX.format(what="answers the magic and hangs", body="printf \"$magic\"")},
+            outcome="hang",
+        ),
+        _v(
+            name="nix-never-answers",
+            description="the remote nix-store / nix-daemon never answers",
+            sshd_options=[("PermitUserEnvironment", "yes")],
+            user_env_path=f"{NODE_DIR}/fakebin:/usr/bin:/bin",
+            files={"fakebin/nix-store": FAKE_NIX.format(what="never answers", body=":"),
+                   "fakebin/nix-daemon": FAKE_NIX.format(what="never answers", body=":")},
+            outcome="hang",
+        ),
+        _v(
+            name="banner-then-close",
+            description="sshd sends a 1 MB Banner during authentication, then closes the connection",
+            sshd_options=[("Banner", f"{NODE_DIR}/banner")],
+            files={"banner": ("A" * 127 + "\n") * 8192},
+            outcome="fail",
+            expect={"*": r"Connection closed by 127\.0\.0\.\d+ port 22"},
+        ),
+        _v(
+            name="match-exec-accept-new",
+            description="root's ssh_config: `Match exec \"true\"` + StrictHostKeyChecking accept-new, key unknown",
+            pin="none",
+            known_hosts="none",
+            client_ssh_config='Match originalhost {name} exec "true"\n    StrictHostKeyChecking accept-new\n',
+            outcome="ok",  # Nix's ssh accepts (and writes) the unknown key
+            expect={"*": r"^/nix/store/[0-9a-z]{32}-nbdlab-"},
+        ),
     ]
 }
 
@@ -236,7 +311,8 @@ class Builder:
 
     @property
     def uri(self) -> str:
-        return f"{self.scheme}://{self.user}@{self.name}"
+        user = self.variant.uri_user if self.variant.uri_user is not None else self.user
+        return f"{self.scheme}://{user}@{self.name}"
 
     @property
     def machine_line(self) -> str:
@@ -377,7 +453,8 @@ class Lab:
     """A client and builders.  Use as a context manager; see README.md."""
 
     def __init__(self, workdir: Optional[str] = None, *, private_net: bool = True,
-                 max_lifetime: int = 1800, keep: bool = False, client_nix_conf_extra: str = ""):
+                 max_lifetime: int = 1800, keep: bool = False, client_nix_conf_extra: str = "",
+                 daemon_nix_sshopts: str = ""):
         why = require_environment()
         if why:
             raise LabError(why)
@@ -392,6 +469,7 @@ class Lab:
         self.keep = keep
         self.system = nix_system()
         self.client_nix_conf_extra = client_nix_conf_extra
+        self.daemon_nix_sshopts = daemon_nix_sshopts  # NIX_SSHOPTS in the client nix-daemon's environment
         self.builders: Dict[str, Builder] = {}
         self._nodes: List[_Node] = []
         self._client: Optional[_Node] = None
@@ -533,6 +611,9 @@ class Lab:
         _write(os.path.join(ssh_dir, "authorized_keys"), auth, 0o600, uid, uid)
         if v.user_env_path:
             _write(os.path.join(ssh_dir, "environment"), f"PATH={v.user_env_path}\n", 0o600, uid, uid)
+        for rel, text in v.files:
+            _mkdir(os.path.dirname(os.path.join(d, rel)) or d)
+            _write(os.path.join(d, rel), text, 0o755)
         options = {
             "ListenAddress": b.address,
             "Port": "22",
@@ -579,6 +660,10 @@ class Lab:
             shutil.rmtree(etc_ssh)
         shutil.copytree("/etc/ssh", etc_ssh, symlinks=True,
                         ignore=lambda src, names: [n for n in names if re.match(r"ssh_host_.*_key$", n)])
+        extra = "".join(b.variant.client_ssh_config.replace("{name}", b.name) for b in self.builders.values())
+        if extra:
+            with open(os.path.join(etc_ssh, "ssh_config"), "a") as f:
+                f.write("\n# lab: builder variants\n" + extra)
         with open("/etc/hosts") as f:
             hosts = f.read()
         hosts = hosts.rstrip("\n") + "\n# lab builders\n" + "".join(
@@ -663,7 +748,8 @@ class Lab:
             f"mount --bind {NODE_DIR}/root /root\n"
             f"mount --bind {NODE_DIR}/etc-ssh /etc/ssh\n"
             f"mount --bind {NODE_DIR}/hosts /etc/hosts\n"
-            f"nix-daemon >>{NODE_DIR}/nix-daemon.log 2>&1 &\n"
+            + (f"export NIX_SSHOPTS={shlex.quote(self.daemon_nix_sshopts)}\n" if self.daemon_nix_sshopts else "")
+            + f"nix-daemon >>{NODE_DIR}/nix-daemon.log 2>&1 &\n"
             "echo lab-node-up\n"
             f"exec sleep {self.max_lifetime}\n"
         )

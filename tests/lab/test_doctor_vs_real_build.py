@@ -50,7 +50,23 @@ EXPECTED = {
     "nix-not-on-path": "remote.nix-not-found",
     "user-untrusted": "remote.user-not-trusted",
     "nologin-shell": "auth.login-shell-unusable",
+    # issue 7.4: stages after the key exchange that start and never finish
+    "auth-command-hangs": "remote.stage-stalled",
+    "login-shell-sleeps": "remote.stage-stalled",
+    "nix-magic-then-hangs": "remote.stage-stalled",
+    "nix-never-answers": "remote.stage-stalled",
+    "banner-then-close": "remote.stage-stalled",
 }
+# remote.stage-stalled must name the stage (ssh's LocalCommand `started` marks the end of
+# authentication; after it, no byte: the login shell or a remote Nix silent from its start).
+STALLED_STAGE = {
+    "auth-command-hangs": "stage 'authentication'",
+    "login-shell-sleeps": "stage 'login shell / remote Nix start'",
+    "nix-never-answers": "stage 'login shell / remote Nix start'",
+    "nix-magic-then-hangs": "stage 'Nix handshake'",
+    "banner-then-close": "stage 'authentication'",
+}
+PEAK_RSS_KB = 200 * 1024  # the doctor's peak memory, hostile builders included
 
 passed = 0
 failed = 0
@@ -68,6 +84,16 @@ def capture_facts(lab, binary: str, args: list[str], name: str) -> None:
         with open(os.path.join(FACTS_DIR, name), "w") as f:
             json.dump(json.loads(out), f, indent=1, sort_keys=True)
             f.write("\n")
+
+
+TIME = ["/usr/bin/time", "-f", "NBD_PEAK_RSS_KB=%M"]
+
+
+def peak_rss_kb(stderr: str) -> int:
+    for line in stderr.splitlines()[::-1]:
+        if line.startswith("NBD_PEAK_RSS_KB="):
+            return int(line.split("=", 1)[1])
+    return -1
 
 
 def check(name: str, cond: bool, detail: str = "") -> None:
@@ -92,11 +118,13 @@ def run_scheme(binary: str, scheme: str, only: str) -> None:
             lab.add_builder(name, variant, scheme=scheme)
         lab.start()
         start = time.monotonic()
-        rc, out, err = lab.client_exec([binary, "--format", "json", "--timeout", str(TIMEOUT), "--jobs", "16"],
+        rc, out, err = lab.client_exec(TIME + [binary, "--format", "json", "--timeout", str(TIMEOUT), "--jobs", "16"],
                                        timeout=TIMEOUT * 4 + 30)
         elapsed = time.monotonic() - start
         check(f"{scheme}: doctor ran ({rc})", rc in (0, 1), err[-2000:])
         capture_facts(lab, binary, ["--timeout", str(TIMEOUT), "--jobs", "16"], f"live-{scheme}.json")
+        rss = peak_rss_kb(err)
+        check(f"{scheme}: doctor's peak memory {rss} kB (< {PEAK_RSS_KB} kB)", 0 < rss < PEAK_RSS_KB, err[-500:])
         check(f"{scheme}: all {len(variants)} builders probed at once in {elapsed:.1f} s (< {TIMEOUT + MARGIN} s)",
               elapsed < TIMEOUT + MARGIN)
         try:
@@ -106,7 +134,10 @@ def run_scheme(binary: str, scheme: str, only: str) -> None:
             return
         for variant in variants:
             b = lab.builders[names[variant]]
-            real_ok, real_out = lab.real_build(names[variant], timeout=6 if "silent" in variant else 30)
+            hangs = b.variant.outcome == "hang"
+            real_ok, real_out = lab.real_build(names[variant], timeout=6 if hangs else 30)
+            if hangs:
+                check(f"{scheme} {variant}: the real build hangs", lab.last_build.timed_out, real_out[-1500:])
             findings = [f for f in report["findings"] if f.get("builder") == b.uri]
             errors = sorted({f["rule"] for f in findings if f["severity"] == "error"})
             verdict = next((x["verdict"] for x in report["builders"] if x["uri"] == b.uri), "missing")
@@ -118,6 +149,10 @@ def run_scheme(binary: str, scheme: str, only: str) -> None:
             else:
                 check(label + f" (want {want})", not real_ok and want in errors,
                       json.dumps(findings, indent=1)[:3000] + "\n" + real_out[-1500:])
+            if variant in STALLED_STAGE:
+                msgs = [f["message"] for f in findings if f["rule"] == "remote.stage-stalled"]
+                check(f"{scheme} {variant}: the finding names {STALLED_STAGE[variant]!r}",
+                      any(STALLED_STAGE[variant] in m for m in msgs), "\n".join(msgs))
 
 
 def run_build_test(binary: str) -> None:
@@ -143,6 +178,126 @@ def run_build_test(binary: str) -> None:
               json.dumps(report, indent=1)[:3000])
 
 
+def _read(path: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+def _promises(lab, label: str, known_hosts_before: bytes, builders) -> None:
+    """After a doctor run: nothing written, nothing signed, nothing left running."""
+    kh = os.path.join(lab.client_dir, "root", ".ssh", "known_hosts")
+    check(f"{label}: root's known_hosts unchanged", _read(kh) == known_hosts_before,
+          _read(kh)[-500:].decode(errors="replace"))
+    pwned = [n for n in os.listdir(lab.client_dir) if n.startswith("tmp.pwned")]  # `touch $TMPDIR.pwned@host`
+    check(f"{label}: no command from the machines file ran {pwned}", not pwned)
+    sockets = [n for n in os.listdir(os.path.join(lab.client_dir, "tmp")) if n.startswith("cm-")]
+    check(f"{label}: no control socket created ({sockets})", not sockets)
+    rc, out, _ = lab.client_exec(["pgrep", "-a", "-x", "ssh"], timeout=10)
+    check(f"{label}: no ssh process left after the doctor exited", rc == 1, out)
+    for b in builders:
+        log = _read(os.path.join(b.dir, "sshd.log")).decode(errors="replace")
+        check(f"{label}: {b.name} never accepted a signature (unverified host)", "Accepted publickey" not in log,
+              "\n".join(ln for ln in log.splitlines() if "Accepted" in ln)[:800])
+
+
+def _doctor(lab, binary: str, extra=()):
+    start = time.monotonic()
+    rc, out, err = lab.client_exec(TIME + [binary, "--format", "json", "--timeout", str(TIMEOUT), *extra], timeout=120)
+    elapsed = time.monotonic() - start
+    try:
+        return rc, json.loads(out), elapsed, err
+    except ValueError:
+        return rc, None, elapsed, out[-1500:] + err[-1500:]
+
+
+def _rules(report, uri: str, severity=None):
+    return sorted({f["rule"] for f in report["findings"] if f.get("builder") == uri and (severity is None or f["severity"] == severity)})
+
+
+def run_red_team(binary: str) -> None:
+    """Issue 7 items 1 and 2: hostile values and options that would write a host key, sign for an
+    unverified host or leave a control master behind. Each run: the deadline, peak memory, and
+    the promises (known_hosts bytes, no command, no socket, no process, no signature)."""
+    # 2(b), 2(c), 1: the daemon's NIX_SSHOPTS accept new keys and start a persistent master.
+    opts = "-oStrictHostKeyChecking=accept-new -oControlMaster=auto -oControlPersist=60 -oControlPath=/run/lab/tmp/cm-%C"
+    with L.Lab(daemon_nix_sshopts=opts) as lab:
+        unknown = lab.add_builder("rt-unknown", "host-key-unknown", scheme="ssh")
+        hostile = lab.add_builder("rt-hostile", "hostile-user-part", scheme="ssh")
+        lab.start()
+        kh = _read(os.path.join(lab.client_dir, "root", ".ssh", "known_hosts"))
+        for extra in ((), ("--build-test",)):
+            label = "NIX_SSHOPTS accept-new+ControlPersist" + (" --build-test" if extra else "")
+            rc, report, elapsed, err = _doctor(lab, binary, extra)
+            if report is None:
+                check(f"{label}: doctor printed JSON", False, err)
+                continue
+            check(f"{label}: within the deadline ({elapsed:.1f} s < {TIMEOUT + MARGIN} s)", elapsed < TIMEOUT + MARGIN)
+            rss = peak_rss_kb(err)
+            check(f"{label}: peak memory {rss} kB", 0 < rss < PEAK_RSS_KB)
+            _promises(lab, label, kh, [unknown])
+            skipped = [f for f in report["findings"] if f.get("builder") == unknown.uri and f["rule"] == "doctor.probe-skipped"]
+            check(f"{label}: doctor.probe-skipped for the unknown host key, naming NIX_SSHOPTS",
+                  bool(skipped) and "NIX_SSHOPTS" in skipped[0]["message"], json.dumps(report["findings"], indent=1)[:2500])
+            errors = _rules(report, unknown.uri, "error")
+            check(f"{label}: no hostkey.unknown-to-root (Nix's ssh would accept it) {errors}", "hostkey.unknown-to-root" not in errors)
+            if extra:
+                st = next((b["stages"] for b in report["builders"] if b["uri"] == unknown.uri), {})
+                check(f"{label}: --build-test refused ({st.get('build')})", st.get("build") == "refused",
+                      json.dumps(report["builders"], indent=1)[:2000])
+            parse = [f for f in report["findings"] if f["rule"] == "machines.parse-error" and "invalid SSH host name" in f["message"]]
+            check(f"{label}: hostile user part is machines.parse-error (invalid SSH host name)", bool(parse),
+                  json.dumps(report["findings"], indent=1)[:2500])
+            check(f"{label}: hostile entry is no builder", all(b["uri"] != hostile.uri for b in report["builders"]))
+        real_ok, real_out = lab.real_build("rt-hostile", timeout=20)
+        check("real Nix refuses the hostile user part (invalid SSH host name)",
+              not real_ok and "invalid SSH host name" in real_out, real_out[-1000:])
+        real_ok, real_out = lab.real_build("rt-unknown", timeout=20)
+        check("real Nix under that NIX_SSHOPTS writes root's known_hosts (what the doctor avoided)",
+              real_ok and _read(os.path.join(lab.client_dir, "root", ".ssh", "known_hosts")) != kh, real_out[-1000:])
+    # Flags override -o values: -M -S in the daemon's NIX_SSHOPTS stop the probe, said so.
+    with L.Lab(daemon_nix_sshopts="-M -S /run/lab/tmp/cm-flag -oControlPersist=60") as lab:
+        healthy = lab.add_builder("rt-flags", "healthy-root", scheme="ssh")
+        lab.start()
+        kh = _read(os.path.join(lab.client_dir, "root", ".ssh", "known_hosts"))
+        rc, report, elapsed, err = _doctor(lab, binary)
+        label = "NIX_SSHOPTS -M -S"
+        if report is None:
+            check(f"{label}: doctor printed JSON", False, err)
+        else:
+            check(f"{label}: within the deadline ({elapsed:.1f} s)", elapsed < TIMEOUT + MARGIN)
+            _promises(lab, label, kh, [])
+            check(f"{label}: no socket from -S", not os.path.exists(os.path.join(lab.client_dir, "tmp", "cm-flag")))
+            skipped = [f["message"] for f in report["findings"] if f.get("builder") == healthy.uri and f["rule"] == "doctor.probe-skipped"]
+            check(f"{label}: doctor.probe-skipped names -M", any("-M" in m for m in skipped), json.dumps(report["findings"], indent=1)[:2000])
+            verdict = next((b["verdict"] for b in report["builders"] if b["uri"] == healthy.uri), "missing")
+            check(f"{label}: not called ok without the ground truth ({verdict})", verdict != "ok")
+    # 2(a), 2(d): root's /etc/ssh/ssh_config `Match exec "true"` + accept-new, key unknown.
+    with L.Lab() as lab:
+        mx = lab.add_builder("rt-matchexec", "match-exec-accept-new", scheme="ssh-ng")
+        lab.start()
+        kh = _read(os.path.join(lab.client_dir, "root", ".ssh", "known_hosts"))
+        for extra in ((), ("--build-test",)):
+            label = "Match exec accept-new" + (" --build-test" if extra else "")
+            rc, report, elapsed, err = _doctor(lab, binary, extra)
+            if report is None:
+                check(f"{label}: doctor printed JSON", False, err)
+                continue
+            check(f"{label}: within the deadline ({elapsed:.1f} s)", elapsed < TIMEOUT + MARGIN)
+            _promises(lab, label, kh, [mx])
+            skipped = [f for f in report["findings"] if f.get("builder") == mx.uri and f["rule"] == "doctor.probe-skipped"]
+            check(f"{label}: doctor.probe-skipped naming the Match exec accept-new",
+                  bool(skipped) and "Match exec" in skipped[0]["message"], json.dumps(report["findings"], indent=1)[:2500])
+            if extra:
+                st = next((b["stages"] for b in report["builders"] if b["uri"] == mx.uri), {})
+                check(f"{label}: --build-test refused ({st.get('build')})", st.get("build") == "refused")
+        real_ok, real_out = lab.real_build("rt-matchexec", timeout=20)
+        check("real Nix under Match exec accept-new writes root's known_hosts",
+              real_ok and _read(os.path.join(lab.client_dir, "root", ".ssh", "known_hosts")) != kh, real_out[-1000:])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("binary")
@@ -156,6 +311,8 @@ def main() -> int:
         run_scheme(binary, scheme, args.k)
     if not args.k or "build-test" in args.k:
         run_build_test(binary)
+    if not args.k or "red-team" in args.k:
+        run_red_team(binary)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

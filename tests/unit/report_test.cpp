@@ -117,6 +117,20 @@ TEST(ReportText, UnprobedCleanBuilder) {
         << text;
 }
 
+// Issue 7.4: a builder that was probed live and did not pass every stage (a stalled login
+// shell) was called "(not probed live)".
+TEST(ReportText, ProbedButNotPassingBuilderIsNeverCalledUnprobed) {
+    Report r = sample();
+    r.findings.clear();
+    r.summary = nbd::engine::summarize(r.findings, 0);
+    r.builders[0].probe_ran = true;
+    r.builders[0].probed = false;
+    const std::string text = render_text(r, {});
+    const std::string a = section(text, "ssh://nix@a");
+    EXPECT_EQ(std::string::npos, a.find("not probed live")) << a;
+    EXPECT_NE(std::string::npos, a.find("(probed live: not every stage passed)")) << a;
+}
+
 TEST(ReportText, FindingsAreGroupedUnderTheirBuilder) {
     const std::string text = render_text(sample(), {});
     const std::string a = section(text, "ssh://nix@a");

@@ -636,7 +636,7 @@ TEST(SshConfigEvaluate, MatchCriteriaAndFinalPass) {
     ASSERT_EQ(n.notes.size(), 2u);  // the two exec criteria, each noted once
     EXPECT_EQ(format_diagnostic(n.notes[0]),
               "match.conf:9: Match exec \"exit 1\" was not run (the doctor runs no commands); "
-              "taken as not matching");
+              "taken as not matching, and its settings as possibly in effect");
 
     SshTarget alice = target("b1");
     alice.user = "alice";

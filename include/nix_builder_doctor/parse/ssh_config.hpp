@@ -78,6 +78,9 @@ struct SshTarget {
     std::string local_home;                     // its passwd home (not $HOME)
     std::optional<unsigned> local_uid;          // for %i (left unexpanded when unknown)
     std::optional<std::string> local_hostname;  // for %l, %L, %C (idem)
+    // `Match exec` is never run: false takes it as not matching, true as matching (what ssh may
+    // do; the caller evaluates both when `match_exec_seen` says it matters).
+    bool assume_match_exec = false;
 };
 
 struct SshIdentityFile {
@@ -99,6 +102,8 @@ struct SshClientOptions {
     SshSetting strict_host_key_checking;          // "yes", "no", "ask" (default), "accept-new"
     SshSetting host_key_alias;                    // lower-cased, as ssh uses it; unset by default
     SshSetting check_host_ip;                     // "yes" / "no" (default since 8.5)
+    SshSetting update_host_keys;                  // "yes", "no", "ask"; unset: ssh's default (yes
+                                                  // unless UserKnownHostsFile is overridden)
     SshSetting proxy_jump;             // as written; ProxyJump and ProxyCommand: first one wins
     SshSetting proxy_command;          // as written
     SshSetting control_master;         // "yes", "no" (default), "auto", "ask", "autoask"
@@ -115,6 +120,7 @@ struct SshClientOptions {
     std::vector<SshAppliedBlock> specific_host_matches;
     bool final_pass = false;  // `Match final` or CanonicalizeHostname made ssh read it all twice
     std::vector<Diagnostic> notes;  // Match exec not run, unknown %-tokens, ...
+    bool match_exec_seen = false;   // a Match exec criterion was reached (and not run)
 };
 
 // Evaluate the configurations in the order ssh reads them (the user's, then the system's) for

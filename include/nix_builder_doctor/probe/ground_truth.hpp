@@ -26,20 +26,26 @@ struct GroundTruthTarget {
     std::vector<std::string> ssh_options;            // NIX_SSHOPTS, already split
     std::vector<std::string> remote_program;         // default nix-store / nix-daemon
     std::optional<std::string> remote_store;         // ?remote-store= (--store X)
-    // Pass StrictHostKeyChecking=yes: ssh would otherwise add an unknown key to known_hosts
-    // (accept-new / no), and the doctor never writes.
+    // The effective configuration would accept an unknown host key (accept-new / no): kept for
+    // the report. The ground truth always passes StrictHostKeyChecking=yes first, whatever this.
     bool forbid_host_key_writes = false;
     std::string ssh_program = "ssh";
     std::chrono::milliseconds deadline{10000};
 };
 
 struct GroundTruthResult {
-    // ok | ssh_failed | timeout | protocol_mismatch | nix_not_found | remote_error | exec_failed | cancelled
+    // ok | ssh_failed | timeout | protocol_mismatch | nix_not_found | remote_error | exec_failed |
+    // cancelled | refused (not run: `detail` says which value made it unsafe)
     std::string outcome;
     std::string detail;
     int ssh_exit_code = -1;
     std::string ssh_stderr;       // bounded, as ssh printed it
     bool started_seen = false;    // the LocalCommand line arrived: ssh authenticated
+    // The last stage that began: "ssh" (before `started`), "shell" (logged in, nothing came
+    // back yet), "handshake" (the remote program answered something, the handshake is not done),
+    // "done" (the handshake finished or failed with an answer).
+    std::string stage;
+    std::uint64_t bytes_after_started = 0;  // stdout bytes after the `started` line
     std::string unexpected_output;  // bytes where the protocol magic should be (shell noise)
     std::uint64_t protocol_version = 0;  // (major << 8) | minor
     std::string daemon_version;   // ssh-ng, daemon protocol >= 1.33
@@ -50,6 +56,20 @@ struct GroundTruthResult {
 };
 
 std::vector<std::string> ground_truth_argv(const GroundTruthTarget& target);
+
+// Why the ground truth must not run for this target ("" when it may): a destination Nix itself
+// refuses ("invalid SSH host name": empty or starting with '-'), a NIX_SSHOPTS word ssh would take
+// as something other than an option before the destination, or an ssh flag whose effect the
+// doctor's own leading -o options cannot override (-f -M -S -E -N -O -W -G -V -Q -w, `--`).
+std::string ground_truth_refusal(const GroundTruthTarget& target);
+// The NIX_SSHOPTS part of the above (also used for --build-test, where the daemon passes them).
+std::string ssh_options_refusal(const std::vector<std::string>& words);
+// Nix's own checks of the ssh destination, every version's: not empty, not starting with '-'
+// (SSHMaster); no empty user or host, no host starting with '-' (newer checkValidAuthority).
+bool nix_accepts_ssh_host(const std::string& destination);
+// The options the doctor puts first on every ssh command line (ssh keeps the first value of an
+// option): never a prompt, never a known_hosts write, no control master, socket or background.
+const std::vector<std::string>& forced_ssh_options();
 GroundTruthResult run_ground_truth(const GroundTruthTarget& target, const std::atomic<bool>* cancel = nullptr);
 
 // Runs `sh -s` on the builder over the same ssh command line and feeds it `script` (a fixed,

@@ -15,7 +15,8 @@ struct BuilderStatus {
     std::string host;
     std::string where;                   // "/etc/nix/machines:3"
     nlohmann::json stages = nlohmann::json::object();  // stage name -> outcome
-    bool probed = false;                 // a live probe ran (so "ok" can be claimed)
+    bool probed = false;                 // every live stage passed (so "ok" can be claimed)
+    bool probe_ran = false;              // a live probe ran at all (passed or not)
 };
 
 struct Report {
