@@ -401,6 +401,9 @@ void gather_live(GatherContext& ctx) {
                 truth = std::thread([&job, &ctx] { job.truth_result = probe::run_ground_truth(job.truth, ctx.options.cancel); });
             job.xray_result = probe::run_xray(job.xray, ctx.options.cancel);
             if (truth.joinable()) truth.join();
+            // What the doctor's own ssh would not run, the daemon's ssh must not run either.
+            if (job.build_test && job.build_test_refusal.empty() && job.truth_result.outcome == "refused")
+                job.build_test_refusal = job.truth_result.detail;
             if (job.build_test && job.build_test_refusal.empty())
                 job.build = probe::run_build_test(job.machines_line, job.system,
                                                   std::chrono::milliseconds(std::max<long long>(30000, 3 * job.xray.deadline.count())),

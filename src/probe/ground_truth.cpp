@@ -1,6 +1,7 @@
 #include "nix_builder_doctor/probe/ground_truth.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <string_view>
 
 #include "nix_builder_doctor/probe/nix_wire.hpp"
@@ -262,9 +263,29 @@ std::string ssh_options_refusal(const std::vector<std::string>& words) {
     return "";
 }
 
+std::string remote_command_refusal(const std::vector<std::string>& program, const std::optional<std::string>& store) {
+    // ssh joins the remote command's words with spaces and the builder's login shell parses the
+    // result: a word with shell syntax in it is a command of its own. Nix would run it too, but the
+    // doctor runs no command taken from a config value. Program paths, flags and store URIs need
+    // none of it (a store URI's '?' is a glob that matches only a file of that odd name).
+    const auto plain = [](const std::string& word, std::string_view extra) {
+        return !word.empty() && std::all_of(word.begin(), word.end(), [extra](unsigned char c) {
+            return std::isalnum(c) || std::string_view("/._+-=:,@%").find(static_cast<char>(c)) != std::string_view::npos ||
+                   extra.find(static_cast<char>(c)) != std::string_view::npos;
+        });
+    };
+    for (const auto& word : program)
+        if (!plain(word, ""))
+            return "remote-program word `" + word + "` is not a plain program path or flag: the builder's shell would run it as a command";
+    if (store && !plain(*store, "?"))
+        return "remote-store `" + *store + "` is not a plain store URI: the builder's shell would run part of it as a command";
+    return "";
+}
+
 std::string ground_truth_refusal(const GroundTruthTarget& t) {
     if (!nix_accepts_ssh_host(t.destination))
         return "invalid SSH host name '" + t.destination + "' (Nix refuses it; ssh would read it as an option)";
+    if (auto why = remote_command_refusal(t.remote_program, t.remote_store); !why.empty()) return why;
     return ssh_options_refusal(t.ssh_options);
 }
 

@@ -103,6 +103,21 @@ TEST(GroundTruthRefusal, NixSshoptsFlagsTheLeadingOptionsCannotOverride) {
         EXPECT_NE(ssh_options_refusal(bad), "") << bad.front();
 }
 
+// A remote-program or remote-store value reaches the builder's login shell as part of one command
+// line: shell syntax in it would run a command of its own there.
+TEST(GroundTruthRefusal, RemoteCommandWordsMustBePlain) {
+    EXPECT_EQ(remote_command_refusal({"/run/current-system/sw/bin/nix-store"}, std::nullopt), "");
+    EXPECT_EQ(remote_command_refusal({"/nix/var/nix/profiles/default/bin/nix-daemon"}, std::string("local?root=/nix2")), "");
+    EXPECT_EQ(remote_command_refusal({"nix-store", "--option", "max-jobs", "2"}, std::string("daemon")), "");
+    for (const std::string& bad : {"nix-store;touch /tmp/pwned", "$(touch x)", "`id`", "nix-store|sh", "a&b", "x>y", "a'b"})
+        EXPECT_NE(remote_command_refusal({bad}, std::nullopt).find("remote-program"), std::string::npos) << bad;
+    EXPECT_NE(remote_command_refusal({}, std::string("auto;touch /tmp/pwned")).find("remote-store"), std::string::npos);
+    EXPECT_NE(remote_command_refusal({}, std::string("local&touch x")).find("remote-store"), std::string::npos);
+    auto t = sample();
+    t.remote_program = {"nix-store;touch", "/tmp/pwned"};
+    EXPECT_NE(ground_truth_refusal(t).find("remote-program"), std::string::npos);
+}
+
 // Before the fix, the destination was argv[1]: ssh took `-oProxyCommand=...` as an option and
 // ran the command (as root under sudo). Now nothing runs.
 TEST(GroundTruthRun, HostileUserPartRunsNoCommand) {

@@ -64,6 +64,8 @@ std::vector<std::string> ground_truth_argv(const GroundTruthTarget& target);
 std::string ground_truth_refusal(const GroundTruthTarget& target);
 // The NIX_SSHOPTS part of the above (also used for --build-test, where the daemon passes them).
 std::string ssh_options_refusal(const std::vector<std::string>& words);
+// Why a remote-program or remote-store value must not be sent to the builder's shell ("" if fine).
+std::string remote_command_refusal(const std::vector<std::string>& program, const std::optional<std::string>& store);
 // Nix's own checks of the ssh destination, every version's: not empty, not starting with '-'
 // (SSHMaster); no empty user or host, no host starting with '-' (newer checkValidAuthority).
 bool nix_accepts_ssh_host(const std::string& destination);
