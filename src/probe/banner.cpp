@@ -122,7 +122,7 @@ BannerResult read_banner(int fd, const Deadline& deadline) {
                 result.detail = "the server sent nothing before the deadline";
                 return result;
             }
-            return not_ssh("the server sent " + answer(seen) + " but no SSH identification line");
+            return not_ssh("the server sent " + answer(seen) + " and no SSH identification line");
         }
 
         char buf[kMaxBannerSearch];
