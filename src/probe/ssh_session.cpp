@@ -254,6 +254,8 @@ struct SshSession::Impl {
             case Cut::cancelled:
                 return StepResult{"cancelled", "cancelled during " + step};
             case Cut::deadline:
+                if (step_bytes() == 0)
+                    return StepResult{"timeout", step + " did not finish before the deadline"};
                 return StepResult{"timeout", step +
                                                  " did not finish before the deadline although "
                                                  "the builder kept sending (" +
