@@ -349,8 +349,7 @@ std::string failure_clause(const Stage& s, const XrayResult& r) {
     }
     if (s.name == "hostkey") return "the key exchange gave no usable host key: " + s.detail;
     if (s.name == "auth_methods") {
-        if (o == "closed")
-            return "the server closed the connection when asked for the auth methods: " + s.detail;
+        if (o == "closed") return "when asked for the auth methods, " + s.detail;
         if (o == "error") return "asking for the auth methods failed: " + s.detail;
         return "after the key exchange, " + s.detail;
     }

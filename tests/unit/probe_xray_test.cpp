@@ -758,8 +758,10 @@ TEST_F(ProbeXraySshd, OneMebibyteBannerIsAuthMethodsClosed) {
               std::string::npos)
         << r.stages.back().detail;
     EXPECT_EQ(r.stopped_stage, "auth_methods");
-    EXPECT_EQ(
-        r.failure.rfind("the server closed the connection when asked for the auth methods", 0), 0u)
+    EXPECT_EQ(r.failure.rfind("when asked for the auth methods, the server closed the connection "
+                              "before answering",
+                              0),
+              0u)
         << r.failure;
     EXPECT_TRUE(lab->log_shows("mm_request_send: write: Broken pipe"));
 }
