@@ -718,7 +718,9 @@ TEST_F(ProbeXraySshd, ServerTricklingAfterTheKeyExchangeEndsAtTheDeadline) {
 
 TEST_F(ProbeXraySshd, PublickeyQueryNeverAnsweredEndsAtTheDeadline) {
     // sshd runs the AuthorizedKeysCommand for a key not in AuthorizedKeysFile and waits for it.
-    start({"ed25519"}, {"AuthorizedKeysCommand /bin/sleep 20", "AuthorizedKeysCommandUser root"});
+    // Its per-connection process calls setsid(), so stop() cannot reach it: the command ends by
+    // itself 2 s after the probe's deadline, and that process with it.
+    start({"ed25519"}, {"AuthorizedKeysCommand /bin/sleep 5", "AuthorizedKeysCommandUser root"});
     XrayTarget t = target({lab->make_key("id_ed25519", "ed25519")});
     t.deadline = 3s;
     const auto begin = std::chrono::steady_clock::now();
