@@ -94,7 +94,8 @@ nlohmann::json xray_json(const probe::XrayResult& r) {
     return {{"stages", stages},         {"details", details},         {"banner", r.banner},
             {"addresses", r.addresses}, {"host_key_line", r.host_key_line}, {"host_key_type", r.host_key_type},
             {"host_key_fingerprint", r.host_key_fingerprint}, {"auth_methods", r.auth_methods}, {"keys", keys},
-            {"completed_within_deadline", r.completed_within_deadline}};
+            {"completed_within_deadline", r.completed_within_deadline},
+            {"stopped_stage", r.stopped_stage}, {"failure", r.failure}, {"bytes_received", r.bytes_received}};
 }
 
 nlohmann::json truth_json(const probe::GroundTruthResult& r) {

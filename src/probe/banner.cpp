@@ -51,6 +51,26 @@ bool is_sshd_refusal(std::string_view first_line) {
            util::starts_with(first_line, "Not allowed at this time");
 }
 
+// What the server answered, for a detail: its first line in quotes, or its first bytes in hex
+// when that line is empty or binary (a TLS record, another protocol's magic number), so that the
+// detail never shows "" or a row of question marks.
+std::string answer(std::string_view seen) {
+    const std::size_t nl = seen.find('\n');
+    const std::string_view line = strip_cr(seen.substr(0, nl));
+    if (!line.empty() && !has_binary(line)) return "\"" + printable(line) + "\"";
+    if (line.empty() && !has_binary(seen)) return "an empty line";
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    for (std::size_t i = 0; i < seen.size() && i < 16; ++i) {
+        const auto u = static_cast<unsigned char>(seen[i]);
+        if (!hex.empty()) hex += ' ';
+        hex += kHex[u >> 4];
+        hex += kHex[u & 0xf];
+    }
+    return std::to_string(seen.size()) + " bytes of binary data (" + hex +
+           (seen.size() > 16 ? " ..." : "") + ")";
+}
+
 }  // namespace
 
 BannerScan scan_banner(std::string_view received) {
@@ -99,11 +119,10 @@ BannerResult read_banner(int fd, const Deadline& deadline) {
         if (waited == WaitResult::timeout) {
             if (seen.empty()) {
                 result.outcome = "timeout";
-                result.detail = "the server accepted the connection but sent nothing";
+                result.detail = "the server sent nothing before the deadline";
                 return result;
             }
-            return not_ssh("the server answered \"" + scan_banner(seen).first_line +
-                           "\" and no SSH identification line");
+            return not_ssh("the server sent " + answer(seen) + " and no SSH identification line");
         }
 
         char buf[kMaxBannerSearch];
@@ -112,8 +131,9 @@ BannerResult read_banner(int fd, const Deadline& deadline) {
             const int err = errno;
             if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) continue;
             result.outcome = "closed";
-            result.detail = std::string(err == ECONNRESET ? "connection reset by the server"
-                                                          : std::strerror(err)) +
+            result.detail = (err == ECONNRESET ? std::string("the server reset the connection")
+                                               : "the connection failed (" +
+                                                     std::string(std::strerror(err)) + ")") +
                             " before an SSH identification line";
             return result;
         }
@@ -142,8 +162,9 @@ BannerResult read_banner(int fd, const Deadline& deadline) {
         }
         if (scan.kind == BannerScan::Kind::not_ssh) {
             if (!scan.line.empty())
-                return not_ssh("unsupported protocol version: \"" + printable(scan.line) + "\"");
-            return not_ssh("the server answered \"" + scan.first_line + "\", not SSH");
+                return not_ssh("the server identified as \"" + printable(scan.line) +
+                               "\", a protocol version other than SSH 2");
+            return not_ssh("the server answered " + answer(seen) + ", not SSH");
         }
         if ((revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) {
             // Everything the server sent is in `seen`, and no identification line was in it.
@@ -152,7 +173,7 @@ BannerResult read_banner(int fd, const Deadline& deadline) {
                 result.detail = "the server said \"" + scan.first_line + "\" and closed";
                 return result;
             }
-            return not_ssh("the server answered \"" + scan.first_line + "\" and closed");
+            return not_ssh("the server answered " + answer(seen) + " and closed");
         }
         if (!grace_end && seen.find('\n') != std::string::npos)
             grace_end = Deadline::Clock::now() + kPreBannerGrace;

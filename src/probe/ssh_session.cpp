@@ -4,9 +4,12 @@
 
 #include <libssh2.h>
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <mutex>
+#include <optional>
 
 #include "nix_builder_doctor/probe/xray.hpp"
 #include "nix_builder_doctor/util/strings.hpp"
@@ -24,10 +27,127 @@ namespace {
 constexpr int kTimedOut = -100000;
 constexpr int kCancelled = -100001;
 
-// What libssh2's callbacks tell us; the session's abstract pointer points here.
+// Why the recv callback stopped libssh2's reads.
+enum class Cut { none, deadline, cancelled, budget };
+
+// Counts the server's packets by message type while they are plain text: from the identification
+// line to the server's NEWKEYS (RFC 4253 6: uint32 length, byte padding, byte type, ...), so that
+// a flood before the key exchange is done can be named. Bounded work per byte, no allocation.
+class PlainPackets {
+  public:
+    void feed(const unsigned char* data, std::size_t size) {
+        for (std::size_t i = 0; i < size && !m_done;) {
+            if (m_in_identification) {
+                if (data[i++] == '\n') m_in_identification = false;
+            } else if (m_skip > 0) {
+                const std::size_t n = std::min(m_skip, size - i);
+                m_skip -= n;
+                i += n;
+            } else {
+                m_header[m_have++] = data[i++];
+                if (m_have < 6) continue;
+                m_have = 0;
+                const std::size_t length = (std::size_t{m_header[0]} << 24) |
+                                           (std::size_t{m_header[1]} << 16) |
+                                           (std::size_t{m_header[2]} << 8) | m_header[3];
+                if (length < 2) {
+                    m_done = true;  // not a packet: leave the diagnosis to libssh2
+                    break;
+                }
+                ++m_count[m_header[5]];
+                m_bytes[m_header[5]] += 4 + length;
+                m_skip = length - 2;
+                if (m_header[5] == 21) m_done = true;  // NEWKEYS: encrypted from here
+            }
+        }
+    }
+    struct Top {
+        int type = 0;
+        std::size_t count = 0;
+        std::size_t bytes = 0;
+    };
+    // The type that took the most bytes.
+    Top top() const {
+        int type = 0;
+        for (int t = 1; t < 256; ++t)
+            if (m_bytes[t] > m_bytes[type]) type = t;
+        return {type, m_count[type], m_bytes[type]};
+    }
+
+  private:
+    bool m_in_identification = true;
+    bool m_done = false;
+    unsigned char m_header[6] = {};
+    std::size_t m_have = 0;
+    std::size_t m_skip = 0;
+    std::size_t m_count[256] = {};
+    std::size_t m_bytes[256] = {};
+};
+
+std::string message_name(int type) {
+    switch (type) {
+        case 2:
+            return "SSH_MSG_IGNORE";
+        case 4:
+            return "SSH_MSG_DEBUG";
+        case 20:
+            return "KEXINIT";
+        case 53:
+            return "SSH_MSG_USERAUTH_BANNER";
+        default:
+            return "message type " + std::to_string(type);
+    }
+}
+
+// What libssh2's callbacks tell us and need; the session's abstract pointer points here.
 struct Notes {
     std::string disconnect_message;  // the server's SSH_MSG_DISCONNECT text
+    ReadLimit* limit = nullptr;
+    const Deadline* deadline = nullptr;  // the current step's
+    Cut cut = Cut::none;                 // once set, every later read fails too
+    std::size_t ignored = 0;             // SSH_MSG_IGNORE and SSH_MSG_DEBUG seen (and dropped)
+    PlainPackets plain;                  // the packets before NEWKEYS, by type
 };
+
+// Every read libssh2 makes. libssh2 1.10 returns to the caller (EAGAIN) only when the socket has
+// nothing more; while packets keep coming it keeps reading and queueing them, so the deadline
+// and the byte budget are enforced here, where every byte passes. A negative errno makes
+// libssh2 give up with LIBSSH2_ERROR_SOCKET_RECV; `cut` says why.
+ssize_t limited_recv(libssh2_socket_t fd, void* buffer, size_t length, int flags, void** abstract) {
+    auto* notes = static_cast<Notes*>(*abstract);
+    if (notes->cut != Cut::none) return -ECONNABORTED;
+    if (notes->deadline != nullptr && notes->deadline->cancelled()) {
+        notes->cut = Cut::cancelled;
+        return -ECANCELED;
+    }
+    if (notes->deadline != nullptr && notes->deadline->expired()) {
+        notes->cut = Cut::deadline;
+        return -ETIMEDOUT;
+    }
+    ReadLimit& limit = *notes->limit;
+    if (limit.received >= limit.budget) {
+        notes->cut = Cut::budget;
+        return -EMSGSIZE;
+    }
+    const ssize_t n = ::recv(fd, buffer, std::min(length, limit.budget - limit.received), flags);
+    if (n < 0) return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+    limit.received += static_cast<std::size_t>(n);
+    notes->plain.feed(static_cast<const unsigned char*>(buffer), static_cast<std::size_t>(n));
+    return n;
+}
+
+void on_ignore(LIBSSH2_SESSION*, const char*, int, void** abstract) {
+    ++static_cast<Notes*>(*abstract)->ignored;
+}
+
+void on_debug(LIBSSH2_SESSION*, int, const char*, int, const char*, int, void** abstract) {
+    ++static_cast<Notes*>(*abstract)->ignored;
+}
+
+std::string mib(std::size_t bytes) {
+    return bytes % (1u << 20) == 0 ? std::to_string(bytes >> 20) + " MiB"
+                                   : std::to_string(bytes) + " bytes";
+}
 
 void on_disconnect(LIBSSH2_SESSION*, int reason, const char* message, int message_len, const char*,
                    int, void** abstract) {
@@ -78,6 +198,11 @@ std::string host_key_preference(LIBSSH2_SESSION* session, const std::vector<std:
     return util::join(order, ",");
 }
 
+// libssh2 returns OUT_OF_BOUNDARY without a message for a packet over its 40000-byte limit.
+constexpr const char* kPacketTooBig =
+    "the server sent a packet over libssh2's limit of 40000 bytes (RFC 4253 only requires "
+    "35000; an sshd `Banner` file of more than about 40 KB does this)";
+
 bool is_connection_error(int rc) {
     return rc == LIBSSH2_ERROR_SOCKET_DISCONNECT || rc == LIBSSH2_ERROR_SOCKET_RECV ||
            rc == LIBSSH2_ERROR_SOCKET_SEND || rc == LIBSSH2_ERROR_BANNER_RECV ||
@@ -95,6 +220,8 @@ struct SshSession::Impl {
     // Runs `call` until it stops answering EAGAIN, waiting on the socket in between.
     template <class Call>
     int drive(const Deadline& deadline, Call&& call) {
+        notes.deadline = &deadline;
+        notes.limit->stage_start = notes.limit->received;
         for (;;) {
             const int rc = call();
             if (rc != LIBSSH2_ERROR_EAGAIN) return rc;
@@ -112,6 +239,50 @@ struct SshSession::Impl {
                     break;
             }
         }
+    }
+
+    std::size_t step_bytes() const { return notes.limit->received - notes.limit->stage_start; }
+
+    // The result of a step the recv callback cut short, or nullopt. `step` names it ("the key
+    // exchange"), `awaited` what the server should have sent instead.
+    std::optional<StepResult> cut_result(const std::string& step,
+                                         const std::string& awaited) const {
+        const std::string got = std::to_string(step_bytes()) + " bytes during " + step;
+        switch (notes.cut) {
+            case Cut::none:
+                return std::nullopt;
+            case Cut::cancelled:
+                return StepResult{"cancelled", "cancelled during " + step};
+            case Cut::deadline:
+                if (step_bytes() == 0)
+                    return StepResult{"timeout", step + " did not finish before the deadline"};
+                return StepResult{"timeout", step +
+                                                 " did not finish before the deadline although "
+                                                 "the builder kept sending (" +
+                                                 got + ", never " + awaited + ")"};
+            case Cut::budget:
+                return StepResult{"flood", "the builder sent more than " +
+                                               mib(notes.limit->budget) + " (" + got +
+                                               ") without " + awaited + flood_hint(step)};
+        }
+        return std::nullopt;
+    }
+
+    std::string flood_hint(const std::string& step) const {
+        if (const PlainPackets::Top top = notes.plain.top(); top.bytes * 2 > step_bytes())
+            return ": a flood of " + std::to_string(top.count) + " " + message_name(top.type) +
+                   " packets";
+        if (notes.ignored > 1000)
+            return ": a flood of " + std::to_string(notes.ignored) +
+                   " SSH_MSG_IGNORE/SSH_MSG_DEBUG packets";
+        if (step == "the key exchange") return " (a flood of KEXINIT or other packets?)";
+        return " (a flood of SSH_MSG_USERAUTH_BANNER or other packets?)";
+    }
+
+    // " (N bytes received during it)" for a timeout, when anything came.
+    std::string received_note() const {
+        const std::size_t n = step_bytes();
+        return n == 0 ? "" : " (" + std::to_string(n) + " bytes received during it)";
     }
 
     std::string last_error() const {
@@ -134,13 +305,20 @@ struct SshSession::Impl {
     }
 };
 
-SshSession::SshSession() : m_impl(std::make_unique<Impl>()) {
+SshSession::SshSession(ReadLimit& limit) : m_impl(std::make_unique<Impl>()) {
     ensure_libssh2_initialised();
+    m_impl->notes.limit = &limit;
     m_impl->session = libssh2_session_init_ex(nullptr, nullptr, nullptr, &m_impl->notes);
     if (m_impl->session == nullptr) return;
     libssh2_session_set_blocking(m_impl->session, 0);
     libssh2_session_callback_set(m_impl->session, LIBSSH2_CALLBACK_DISCONNECT,
                                  reinterpret_cast<void*>(&on_disconnect));
+    libssh2_session_callback_set(m_impl->session, LIBSSH2_CALLBACK_RECV,
+                                 reinterpret_cast<void*>(&limited_recv));
+    libssh2_session_callback_set(m_impl->session, LIBSSH2_CALLBACK_IGNORE,
+                                 reinterpret_cast<void*>(&on_ignore));
+    libssh2_session_callback_set(m_impl->session, LIBSSH2_CALLBACK_DEBUG,
+                                 reinterpret_cast<void*>(&on_debug));
 }
 
 SshSession::~SshSession() {
@@ -168,9 +346,13 @@ StepResult SshSession::handshake(int fd, const std::vector<std::string>& host_ke
         s.handshaken = true;
         return {"ok", s.methods_text()};
     }
+    if (auto cut = s.cut_result("the key exchange", "the key exchange reply")) return *cut;
     if (rc == kCancelled) return {"cancelled", "cancelled during the key exchange"};
-    if (rc == kTimedOut) return {"timeout", "the key exchange did not finish before the deadline"};
-    const std::string detail = s.last_error() + " (libssh2 error " + std::to_string(rc) +
+    if (rc == kTimedOut)
+        return {"timeout",
+                "the key exchange did not finish before the deadline" + s.received_note()};
+    const std::string why = rc == LIBSSH2_ERROR_OUT_OF_BOUNDARY ? kPacketTooBig : s.last_error();
+    const std::string detail = why + " (libssh2 error " + std::to_string(rc) +
                                "; host key algorithms offered: " + preference + ")";
     if (is_connection_error(rc) || !s.notes.disconnect_message.empty()) return {"closed", detail};
     return {"failed", detail};
@@ -212,12 +394,19 @@ StepResult SshSession::auth_methods(const std::string& user, const Deadline& dea
         if (libssh2_userauth_authenticated(s.session) != 0) return 0;
         return libssh2_session_last_errno(s.session);
     });
+    if (auto cut = s.cut_result("the auth methods query", "the list of auth methods")) return *cut;
     if (rc == kCancelled) return {"cancelled", "cancelled while asking for the auth methods"};
-    if (rc == kTimedOut) return {"timeout", "no list of auth methods before the deadline"};
+    if (rc == kTimedOut)
+        return {"timeout", "no list of auth methods before the deadline" + s.received_note()};
+    if (rc == LIBSSH2_ERROR_OUT_OF_BOUNDARY)
+        return {"error", std::string(kPacketTooBig) + " instead of the list of auth methods"};
     if (rc != 0) {
-        const std::string detail = s.last_error();
-        return {is_connection_error(rc) || !s.notes.disconnect_message.empty() ? "closed" : "error",
-                detail};
+        const std::string error = s.last_error();
+        if (is_connection_error(rc) || !s.notes.disconnect_message.empty())
+            return {"closed", "the server closed the connection before answering (" + error + "; " +
+                                  std::to_string(s.step_bytes()) +
+                                  " bytes received during the query)"};
+        return {"error", error};
     }
     if (libssh2_userauth_authenticated(s.session) != 0) {
         none_accepted = true;
@@ -241,8 +430,16 @@ KeyQuery SshSession::query_publickey(const std::string& user, const util::Bytes&
         return {KeyAnswer::authenticated, "the server logged the user in without a signature"};
     if (rc == LIBSSH2_ERROR_AUTHENTICATION_FAILED)
         return {KeyAnswer::refused, "the server answered USERAUTH_FAILURE"};
+    if (auto cut = s.cut_result("the publickey query", "an answer about the key")) {
+        const KeyAnswer answer = cut->outcome == "flood"       ? KeyAnswer::flood
+                                 : cut->outcome == "cancelled" ? KeyAnswer::cancelled
+                                                               : KeyAnswer::timeout;
+        return {answer, cut->detail};
+    }
     if (rc == kCancelled) return {KeyAnswer::cancelled, "cancelled before the server answered"};
-    if (rc == kTimedOut) return {KeyAnswer::timeout, "no answer before the deadline"};
+    if (rc == kTimedOut)
+        return {KeyAnswer::timeout, "no answer before the deadline" + s.received_note()};
+    if (rc == LIBSSH2_ERROR_OUT_OF_BOUNDARY) return {KeyAnswer::error, kPacketTooBig};
     // The blob was checked by the caller, so libssh2's PUBLICKEY_UNVERIFIED without a call of
     // the sign callback means "no reply": the connection broke or the server disconnected.
     return {KeyAnswer::lost, s.last_error()};

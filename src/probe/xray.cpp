@@ -22,6 +22,7 @@ namespace {
 
 // One SSH connection. The session is declared after the socket so it is freed first.
 struct Connection {
+    explicit Connection(ReadLimit& limit) : ssh(limit) {}
     UniqueFd fd;
     SshSession ssh;
 };
@@ -75,7 +76,9 @@ PreparedKey prepare(const CandidateKey& candidate, KeyVerdict& verdict) {
 class Probe {
   public:
     Probe(const XrayTarget& target, const std::atomic<bool>* cancel)
-        : m_target(target), m_deadline(target.deadline, cancel) {}
+        : m_target(target), m_deadline(target.deadline, cancel) {
+        m_limit.budget = target.read_budget != 0 ? target.read_budget : kReadBudget;
+    }
 
     XrayResult run();
 
@@ -89,10 +92,12 @@ class Probe {
 
     const XrayTarget& m_target;
     Deadline m_deadline;
+    ReadLimit m_limit;  // shared by every connection to the builder
     XrayResult m_result;
     Address m_address;       // the address the first connection reached; reconnects use it
     util::Bytes m_host_key;  // the first connection's host key; a reconnect must see the same
     bool m_publickey_error = false;
+    bool m_publickey_flood = false;
 };
 
 bool Probe::record(const char* name, const std::string& outcome, const std::string& detail,
@@ -102,6 +107,7 @@ bool Probe::record(const char* name, const std::string& outcome, const std::stri
     m_result.stages.push_back({name, outcome, detail, static_cast<long>(elapsed.count())});
     if (cuts_short(outcome)) m_result.completed_within_deadline = false;
     if (outcome == "cancelled") m_result.cancelled = true;
+    m_result.bytes_received = m_limit.received;
     return outcome == "ok";
 }
 
@@ -121,7 +127,7 @@ XrayResult Probe::run() {
     for (const Address& a : resolved.addresses)
         if (a.text == connected.address) m_address = a;
 
-    auto connection = std::make_unique<Connection>();
+    auto connection = std::make_unique<Connection>(m_limit);
     connection->fd = std::move(connected.fd);
 
     started = now();
@@ -201,6 +207,8 @@ XrayResult Probe::run() {
             outcome = "cancelled";
         else if (!m_result.completed_within_deadline)
             outcome = "timeout";
+        else if (m_publickey_flood)
+            outcome = "flood";
         else if (m_publickey_error)
             outcome = "error";
         record("publickey", outcome, summary, started);
@@ -213,6 +221,8 @@ std::optional<std::string> Probe::reconnect(std::unique_ptr<Connection>& connect
         if (cuts_short(outcome)) {
             m_result.completed_within_deadline = false;
             if (outcome == "cancelled") m_result.cancelled = true;
+        } else if (outcome == "flood") {
+            m_publickey_flood = true;
         } else {
             m_publickey_error = true;
         }
@@ -227,7 +237,7 @@ std::optional<std::string> Probe::reconnect(std::unique_ptr<Connection>& connect
     ++m_result.connections;
     ConnectResult connected = tcp_connect({m_address}, m_deadline);
     if (connected.outcome != "ok") return fail("tcp", connected.outcome, connected.detail);
-    auto fresh = std::make_unique<Connection>();
+    auto fresh = std::make_unique<Connection>(m_limit);
     fresh->fd = std::move(connected.fd);
     const BannerResult banner = read_banner(fresh->fd.get(), m_deadline);
     if (banner.outcome != "ok") return fail("banner", banner.outcome, banner.detail);
@@ -296,6 +306,9 @@ void Probe::ask_keys(std::unique_ptr<Connection> connection) {
                 m_result.completed_within_deadline = false;
                 if (q.answer == KeyAnswer::cancelled) m_result.cancelled = true;
                 stop_reason = v.reason = "not answered: " + q.detail;
+            } else if (q.answer == KeyAnswer::flood) {
+                m_publickey_flood = true;
+                stop_reason = v.reason = "not answered: " + q.detail;
             } else if (q.answer == KeyAnswer::lost) {
                 // E.g. OpenSSH's MaxAuthTries: ask again on a fresh connection, once.
                 connection.reset();
@@ -314,6 +327,35 @@ void Probe::ask_keys(std::unique_ptr<Connection> connection) {
     }
 }
 
+bool finished(const std::string& outcome) { return outcome == "ok" || outcome == "skipped"; }
+
+std::string quoted_banner(const XrayResult& r) {
+    return "the server identified as \"" + r.banner + "\", then ";
+}
+
+// See XrayResult::failure.
+std::string failure_clause(const Stage& s, const XrayResult& r) {
+    const std::string& o = s.outcome;
+    if (o == "cancelled") return "the probe was cancelled (" + s.name + "): " + s.detail;
+    if (s.name == "dns") return "the name lookup failed (" + o + "): " + s.detail;
+    if (s.name == "tcp") return "the TCP connection failed (" + o + "): " + s.detail;
+    // The banner stage's details name the server and read as a clause.
+    if (s.name == "banner") return s.detail;
+    if (s.name == "kex") {
+        if (o == "failed") return quoted_banner(r) + "the key exchange failed: " + s.detail;
+        if (o == "closed")
+            return quoted_banner(r) + "the connection closed during the key exchange: " + s.detail;
+        return quoted_banner(r) + s.detail;  // timeout and flood details name the key exchange
+    }
+    if (s.name == "hostkey") return "the key exchange gave no usable host key: " + s.detail;
+    if (s.name == "auth_methods") {
+        if (o == "closed") return "when asked for the auth methods, " + s.detail;
+        if (o == "error") return "asking for the auth methods failed: " + s.detail;
+        return "after the key exchange, " + s.detail;
+    }
+    return "asking about the keys ended in " + o + ": " + s.detail;
+}
+
 }  // namespace
 
 XrayResult run_xray(const XrayTarget& target, const std::atomic<bool>* cancel) {
@@ -321,6 +363,12 @@ XrayResult run_xray(const XrayTarget& target, const std::atomic<bool>* cancel) {
     Probe probe(target, cancel);
     const auto started = Deadline::Clock::now();
     XrayResult result = probe.run();
+    for (const Stage& s : result.stages) {
+        if (finished(s.outcome)) continue;
+        result.stopped_stage = s.name;
+        result.failure = failure_clause(s, result);
+        break;
+    }
     result.elapsed_ms = static_cast<long>(
         std::chrono::duration_cast<std::chrono::milliseconds>(Deadline::Clock::now() - started)
             .count());

@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -570,6 +571,242 @@ TEST_F(ProbeXraySshd, ParallelProbesOfOneSshd) {
         EXPECT_EQ(r.keys[0].verdict, "accepted");
         EXPECT_EQ(r.keys[1].verdict, "refused");
     }
+}
+
+// A relay to sshd that passes everything until sshd's NEWKEYS and the one message after it (the
+// SERVICE_ACCEPT that libssh2's handshake waits for), then nothing more from sshd (or one byte
+// per `trickle` interval): a server that finishes the key exchange and then stalls.
+class StallAfterKexRelay {
+  public:
+    explicit StallAfterKexRelay(int target_port, std::chrono::milliseconds trickle = 0ms)
+        : m_target_port(target_port), m_trickle(trickle) {
+        m_listen = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        ::bind(m_listen, reinterpret_cast<sockaddr*>(&a), sizeof a);
+        ::listen(m_listen, 4);
+        ::getsockname(m_listen, reinterpret_cast<sockaddr*>(&a), &len);
+        m_port = ntohs(a.sin_port);
+        m_thread = std::thread([this] { serve(); });
+    }
+    ~StallAfterKexRelay() {
+        m_stop = true;
+        m_thread.join();
+        ::close(m_listen);
+    }
+    int port() const { return m_port; }
+    bool stalled() const { return m_stalled; }
+
+  private:
+    void serve() {
+        pollfd lp{m_listen, POLLIN, 0};
+        while (!m_stop && ::poll(&lp, 1, 50) <= 0) {
+        }
+        if (m_stop) return;
+        const int client = ::accept4(m_listen, nullptr, nullptr, SOCK_CLOEXEC);
+        const int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(static_cast<uint16_t>(m_target_port));
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ::connect(server, reinterpret_cast<sockaddr*>(&a), sizeof a);
+        std::string from_server;  // everything sshd sent
+        std::size_t parsed = 0;   // identification line and plain-text packets up to here
+        std::size_t sent = 0;     // passed on to the client up to here
+        bool identified = false;
+        bool accept_passed = false;
+        auto last_trickle = std::chrono::steady_clock::now();
+        pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
+        char buf[16384];
+        while (!m_stop) {
+            ::poll(fds, 2, 10);
+            if ((fds[0].revents & POLLIN) != 0) {
+                const ssize_t n = ::recv(client, buf, sizeof buf, 0);
+                if (n <= 0 || ::send(server, buf, static_cast<size_t>(n), MSG_NOSIGNAL) < 0) break;
+            }
+            if ((fds[1].revents & POLLIN) != 0) {
+                const ssize_t n = ::recv(server, buf, sizeof buf, 0);
+                if (n <= 0) break;
+                from_server.append(buf, static_cast<std::size_t>(n));
+                // sshd writes SERVICE_ACCEPT (encrypted, so not parsed) in one piece.
+                if (m_stalled && !accept_passed && parsed == sent) {
+                    parsed = from_server.size();
+                    accept_passed = true;
+                }
+            }
+            while (!m_stalled) {  // find sshd's NEWKEYS (before it nothing is encrypted)
+                if (!identified) {
+                    const std::size_t nl = from_server.find('\n', parsed);
+                    if (nl == std::string::npos) break;
+                    parsed = nl + 1;
+                    identified = true;
+                    continue;
+                }
+                if (from_server.size() < parsed + 6) break;
+                const auto* p = reinterpret_cast<const unsigned char*>(from_server.data() + parsed);
+                const std::size_t length = (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) |
+                                           (std::size_t{p[2]} << 8) | p[3];
+                if (from_server.size() < parsed + 4 + length) break;
+                parsed += 4 + length;
+                if (p[5] == 21) m_stalled = true;  // SSH_MSG_NEWKEYS
+            }
+            std::size_t until = parsed;
+            const auto now = std::chrono::steady_clock::now();
+            if (m_stalled && m_trickle.count() > 0 && now - last_trickle >= m_trickle &&
+                sent < from_server.size()) {
+                until = sent + 1;
+                last_trickle = now;
+            }
+            if (until > sent) {
+                if (::send(client, from_server.data() + sent, until - sent, MSG_NOSIGNAL) < 0)
+                    break;
+                sent = until;
+                parsed = std::max(parsed, sent);
+            }
+        }
+        ::close(client);
+        ::close(server);
+    }
+
+    int m_target_port;
+    std::chrono::milliseconds m_trickle;
+    int m_listen = -1;
+    int m_port = 0;
+    std::atomic<bool> m_stop{false};
+    std::atomic<bool> m_stalled{false};
+    std::thread m_thread;
+};
+
+long ms_since(std::chrono::steady_clock::time_point t) {
+    return static_cast<long>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t)
+            .count());
+}
+
+TEST_F(ProbeXraySshd, ServerStalledAfterTheKeyExchangeIsAuthMethodsTimeout) {
+    start();
+    StallAfterKexRelay relay(lab->port());
+    XrayTarget t = target({lab->make_key("id_ed25519", "ed25519")});
+    t.port = relay.port();
+    t.deadline = 2s;
+    const auto begin = std::chrono::steady_clock::now();
+    const XrayResult r = run_xray(t);
+    EXPECT_LT(ms_since(begin), 3500);
+    EXPECT_TRUE(relay.stalled());
+    ASSERT_NE(r.stage("kex"), nullptr);
+    EXPECT_EQ(r.stage("kex")->outcome, "ok");
+    EXPECT_EQ(r.stages.back().name, "auth_methods");
+    EXPECT_EQ(r.stages.back().outcome, "timeout") << r.stages.back().detail;
+    EXPECT_EQ(r.stopped_stage, "auth_methods");
+    EXPECT_FALSE(r.completed_within_deadline);
+}
+
+TEST_F(ProbeXraySshd, ServerTricklingAfterTheKeyExchangeEndsAtTheDeadline) {
+    start();
+    StallAfterKexRelay relay(lab->port(), 50ms);
+    XrayTarget t = target({lab->make_key("id_ed25519", "ed25519")});
+    t.port = relay.port();
+    t.deadline = 2s;
+    const auto begin = std::chrono::steady_clock::now();
+    const XrayResult r = run_xray(t);
+    EXPECT_LT(ms_since(begin), 3500);
+    EXPECT_EQ(r.stages.back().name, "auth_methods");
+    EXPECT_EQ(r.stages.back().outcome, "timeout") << r.stages.back().detail;
+}
+
+TEST_F(ProbeXraySshd, PublickeyQueryNeverAnsweredEndsAtTheDeadline) {
+    // sshd runs the AuthorizedKeysCommand for a key not in AuthorizedKeysFile and waits for it.
+    // Its per-connection process calls setsid(), so stop() cannot reach it: the command ends by
+    // itself 2 s after the probe's deadline, and that process with it.
+    start({"ed25519"}, {"AuthorizedKeysCommand /bin/sleep 5", "AuthorizedKeysCommandUser root"});
+    XrayTarget t = target({lab->make_key("id_ed25519", "ed25519")});
+    t.deadline = 3s;
+    const auto begin = std::chrono::steady_clock::now();
+    const XrayResult r = run_xray(t);
+    EXPECT_LT(ms_since(begin), 4500);
+    ASSERT_NE(r.stage("auth_methods"), nullptr);
+    EXPECT_EQ(r.stage("auth_methods")->outcome, "ok") << r.stage("auth_methods")->detail;
+    EXPECT_EQ(r.stages.back().name, "publickey");
+    EXPECT_EQ(r.stages.back().outcome, "timeout") << r.stages.back().detail;
+    ASSERT_EQ(r.keys.size(), 1u);
+    EXPECT_EQ(r.keys[0].verdict, "unknown");
+    EXPECT_NE(r.keys[0].reason.find("not answered"), std::string::npos) << r.keys[0].reason;
+    EXPECT_EQ(r.stopped_stage, "publickey");
+}
+
+// sshd sends its `Banner` file (up to 1 MiB) as one SSH_MSG_USERAUTH_BANNER before the answer
+// to the first auth request. Verified with OpenSSH 9.2p1: a banner over the monitor's 256 KiB
+// message limit kills the pre-auth child ("mm_request_send: write: Broken pipe") and the
+// connection closes; a smaller one over 40000 bytes is sent, and libssh2 1.10 refuses the packet.
+void write_banner(const fs::path& path, std::size_t size) {
+    std::ofstream out(path, std::ios::binary);
+    const std::string line = "Authorised use only. All activity is logged.\n";  // 46 bytes
+    for (std::size_t n = 0; n + line.size() <= size; n += line.size()) out << line;
+}
+
+TEST_F(ProbeXraySshd, OneMebibyteBannerIsAuthMethodsClosed) {
+    write_banner(lab->dir() / "banner", 1u << 20);
+    start({"ed25519"}, {"Banner " + (lab->dir() / "banner").string()});
+    const auto begin = std::chrono::steady_clock::now();
+    const XrayResult r = run_xray(target({lab->make_key("id_ed25519", "ed25519")}));
+    EXPECT_LT(ms_since(begin), 10000);
+    ASSERT_NE(r.stage("kex"), nullptr);
+    EXPECT_EQ(r.stage("kex")->outcome, "ok");
+    ASSERT_EQ(r.stages.back().name, "auth_methods");
+    EXPECT_EQ(r.stages.back().outcome, "closed") << r.stages.back().detail;
+    EXPECT_NE(r.stages.back().detail.find("closed the connection before answering"),
+              std::string::npos)
+        << r.stages.back().detail;
+    EXPECT_EQ(r.stopped_stage, "auth_methods");
+    EXPECT_EQ(r.failure.rfind("when asked for the auth methods, the server closed the connection "
+                              "before answering",
+                              0),
+              0u)
+        << r.failure;
+    EXPECT_TRUE(lab->log_shows("mm_request_send: write: Broken pipe"));
+}
+
+TEST_F(ProbeXraySshd, BannerOverLibssh2sPacketLimitIsNamed) {
+    write_banner(lab->dir() / "banner", 100000);
+    start({"ed25519"}, {"Banner " + (lab->dir() / "banner").string()});
+    const XrayResult r = run_xray(target({lab->make_key("id_ed25519", "ed25519")}));
+    ASSERT_EQ(r.stages.back().name, "auth_methods");
+    EXPECT_EQ(r.stages.back().outcome, "error") << r.stages.back().detail;
+    EXPECT_NE(r.stages.back().detail.find("40000 bytes"), std::string::npos)
+        << r.stages.back().detail;
+    EXPECT_NE(r.failure.find("40000 bytes"), std::string::npos) << r.failure;
+    EXPECT_LE(r.bytes_received, kReadBudget);
+}
+
+TEST_F(ProbeXraySshd, BannerWithinLibssh2sLimitIsReadAndPassed) {
+    write_banner(lab->dir() / "banner", 30000);
+    const fs::path key = lab->make_key("id_ed25519", "ed25519");
+    lab->authorize(key);
+    start({"ed25519"}, {"Banner " + (lab->dir() / "banner").string()});
+    const XrayResult r = run_xray(target({key}));
+    expect_all_ok(r);
+    EXPECT_GT(r.bytes_received, 30000u);
+    EXPECT_EQ(r.keys[0].verdict, "accepted");
+}
+
+TEST_F(ProbeXraySshd, ReadBudgetHoldsAfterTheKeyExchangeToo) {
+    // The same banner with a budget below it: the encrypted banner packet spends it during the
+    // auth methods query, which ends "flood" and says so.
+    write_banner(lab->dir() / "banner", 30000);
+    start({"ed25519"}, {"Banner " + (lab->dir() / "banner").string()});
+    XrayTarget t = target({lab->make_key("id_ed25519", "ed25519")});
+    t.read_budget = 16 * 1024;
+    const XrayResult r = run_xray(t);
+    ASSERT_NE(r.stage("kex"), nullptr);
+    EXPECT_EQ(r.stage("kex")->outcome, "ok");
+    EXPECT_EQ(r.stages.back().name, "auth_methods");
+    EXPECT_EQ(r.stages.back().outcome, "flood") << r.stages.back().detail;
+    EXPECT_NE(r.stages.back().detail.find("more than 16384 bytes"), std::string::npos)
+        << r.stages.back().detail;
+    EXPECT_NE(r.stages.back().detail.find("SSH_MSG_USERAUTH_BANNER"), std::string::npos);
+    EXPECT_EQ(r.bytes_received, 16u * 1024);
 }
 
 }  // namespace

@@ -15,6 +15,17 @@ namespace nbd::probe {
 // libssh2_init, once per process (std::call_once); safe to call from any thread.
 void ensure_libssh2_initialised();
 
+// What libssh2 may read from one builder, shared by the probe's connections to it. Every byte
+// libssh2 reads goes through a recv callback that counts it and fails the read once the budget
+// is spent or the deadline has passed: libssh2 1.10 keeps reading (and queueing) as long as
+// packets arrive, so without it a server sending endless packets holds the probe past its
+// deadline and grows its memory without end.
+struct ReadLimit {
+    std::size_t budget = 0;
+    std::size_t received = 0;     // by libssh2, over every connection of the probe
+    std::size_t stage_start = 0;  // `received` when the current step began
+};
+
 struct StepResult {
     std::string outcome;
     std::string detail;
@@ -25,6 +36,7 @@ enum class KeyAnswer {
     refused,        // USERAUTH_FAILURE
     authenticated,  // USERAUTH_SUCCESS without a signature (the session is now logged in)
     lost,           // the connection broke or the server disconnected (e.g. MaxAuthTries)
+    flood,          // the read budget was spent before an answer
     timeout,
     cancelled,
     error  // libssh2 rejected the request locally (malformed blob, ...)
@@ -37,21 +49,22 @@ struct KeyQuery {
 
 class SshSession {
   public:
-    SshSession();
+    // `limit` must outlive the session.
+    explicit SshSession(ReadLimit& limit);
     ~SshSession();  // frees the libssh2 session; the socket belongs to the caller
     SshSession(const SshSession&) = delete;
     SshSession& operator=(const SshSession&) = delete;
 
     // Key exchange on a connected socket whose identification line is waiting to be read.
-    // outcome: ok | failed | closed | timeout | cancelled
+    // outcome: ok | failed | closed | timeout | cancelled | flood (the read budget was spent)
     StepResult handshake(int fd, const std::vector<std::string>& host_key_algorithms,
                          const Deadline& deadline);
     // The host key blob the server presented (valid after a successful handshake).
     util::Bytes host_key() const;
     std::string remote_banner() const;
 
-    // outcome: ok | closed | timeout | cancelled | error. `none_accepted` is set when the server
-    // let the user in with the "none" method.
+    // outcome: ok | closed | timeout | cancelled | error | flood. `none_accepted` is set when the
+    // server let the user in with the "none" method.
     StepResult auth_methods(const std::string& user, const Deadline& deadline,
                             std::vector<std::string>& methods, bool& none_accepted);
 

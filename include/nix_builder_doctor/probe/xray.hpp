@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,7 @@ struct XrayTarget {
     // holds for this host, as OpenSSH does). Empty: kDefaultHostKeyAlgorithms. Names libssh2
     // 1.10 does not know are dropped.
     std::vector<std::string> host_key_algorithms;
+    std::size_t read_budget = 0;  // 0: kReadBudget (below); tests set less
 };
 
 // OpenSSH's client order, restricted to what libssh2 1.10 can verify. libssh2 1.10 knows no
@@ -43,13 +45,18 @@ inline const std::vector<std::string> kDefaultHostKeyAlgorithms = {
 //   tcp:          ok | refused | timeout | no_route | network_unreachable | error
 //   banner:       ok | not_ssh (something answered, not "SSH-2.0-") | closed (EOF or reset
 //                 before an identification line, e.g. sshd's MaxStartups) | timeout
-//   kex:          ok | failed (no common algorithm, bad signature, ...) | closed | timeout
+//   kex:          ok | failed (no common algorithm, bad signature, ...) | closed | timeout |
+//                 flood
 //   hostkey:      ok | error
-//   auth_methods: ok (list in XrayResult::auth_methods) | closed | timeout | error |
+//   auth_methods: ok (list in XrayResult::auth_methods) | closed | timeout | error | flood |
 //                 skipped (no user given)
 //   publickey:    ok (every key has a verdict) | skipped (no keys, or the server does not offer
-//                 publickey) | timeout | error (could not reconnect to ask the remaining keys)
-// Any stage may also end "cancelled" when the cancel flag was set.
+//                 publickey) | timeout | error (could not reconnect to ask the remaining keys) |
+//                 flood
+// Any stage may also end "cancelled" when the cancel flag was set. "flood": the server sent more
+// than the read budget (kReadBudget) in all without the answer the stage waits for (endless
+// KEXINIT, SSH_MSG_USERAUTH_BANNER, SSH_MSG_IGNORE packets, ...); the detail says how much and
+// during what. A "timeout" reached while the server kept sending says so in its detail.
 inline constexpr const char* kStageNames[] = {"dns",     "tcp",          "banner",   "kex",
                                               "hostkey", "auth_methods", "publickey"};
 
@@ -82,8 +89,15 @@ struct XrayResult {
     std::string host_key_type;
     std::string host_key_fingerprint;  // "SHA256:..."
     std::vector<std::string> auth_methods;
-    std::vector<KeyVerdict> keys;  // one per candidate, in the order given
-    int connections = 0;           // TCP connections attempted (a lost one is replaced, bounded)
+    std::vector<KeyVerdict> keys;    // one per candidate, in the order given
+    int connections = 0;             // TCP connections attempted (a lost one is replaced, bounded)
+    std::size_t bytes_received = 0;  // by libssh2 over every connection (at most the budget)
+    // The first stage that did not end ok or skipped ("" when none), and a clause saying what
+    // happened there, for people, starting with its subject in lower case and without a final
+    // full stop, e.g. `the server identified as "SSH-2.0-X", then the key exchange did not
+    // finish before the deadline`. It reads after "<host>:<port> accepted the connection, but".
+    std::string stopped_stage;
+    std::string failure;
     long elapsed_ms = 0;
     bool cancelled = false;
     // False when the deadline or the cancel flag cut the probe short.
@@ -92,6 +106,14 @@ struct XrayResult {
     // The stage with this name, or nullptr when the probe did not get that far.
     const Stage* stage(const std::string& name) const;
 };
+
+// The read budget per builder (XrayTarget::read_budget): what libssh2 may read from it over all
+// its connections; past it the stage ends "flood". A real exchange (identification, kex, auth
+// answers, a few reconnects) is a few KB; sshd's `Banner` may be up to 1 MiB
+// (auth2_read_banner()), although libssh2 1.10 refuses any packet over 40000 bytes. 4 MiB lets
+// four such banners through and bounds libssh2's queue of unread packets (about 4 bytes of
+// memory per byte received when the packets are tiny) to a few tens of MiB.
+inline constexpr std::size_t kReadBudget = 4u << 20;
 
 // At most this many keys are asked per target; the rest get verdict "unknown".
 inline constexpr std::size_t kMaxKeys = 8;
