@@ -125,7 +125,9 @@ nlohmann::json describe_machine(GatherContext& ctx, const parse::Machine& m, con
 unsigned count_entries(GatherContext& ctx, const std::string& path) {
     const auto read = ctx.fs.read(path);
     if (read.status != parse::ReadStatus::ok) return 0;
-    return static_cast<unsigned>(parse::parse_machines(read.text, path, 0, include_source(ctx.fs)).machines.size());
+    const auto machines = parse::parse_machines(read.text, path, 0, include_source(ctx.fs));
+    add_limits(ctx, machines.limits);
+    return static_cast<unsigned>(machines.machines.size());
 }
 
 }  // namespace
@@ -150,10 +152,19 @@ void gather_builders(GatherContext& ctx) {
                                          builders_setting["line"].get<int>(), include_source(ctx.fs));
     } else {
         const auto read = ctx.fs.read("/etc/nix/machines");
-        if (read.status == parse::ReadStatus::ok)
+        if (read.status == parse::ReadStatus::ok) {
             machines = parse::parse_machines(read.text, "/etc/nix/machines", 0, include_source(ctx.fs));
+        } else if (read.status != parse::ReadStatus::missing && read.status != parse::ReadStatus::too_large) {
+            // The default `builders` is `@/etc/nix/machines`: Nix skips it only when it does not
+            // exist, and fails on a FIFO, a directory or a symlink loop.
+            machines.errors.push_back({"/etc/nix/machines", 0,
+                                       "cannot read machines file '/etc/nix/machines'" +
+                                           (read.reason.empty() ? std::string() : ": " + read.reason) +
+                                           " (Nix fails on any error but a missing file)"});
+        }
     }
 
+    add_limits(ctx, machines.limits);
     nlohmann::json m;
     m["errors"] = nlohmann::json::array();
     for (const auto& e : machines.errors) m["errors"].push_back({{"file", e.file}, {"line", e.line}, {"message", e.message}});
