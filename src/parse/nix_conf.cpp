@@ -87,6 +87,7 @@ struct Reader {
     NixConf& conf;
     // Every file read, by path (the same path gives the same bytes within one parse).
     std::map<std::string, CachedFile> cache{};
+    std::map<std::pair<std::string, std::string>, std::string> resolved{};  // (from, target) -> path
     std::vector<std::string> stack{};  // files being read, outermost first
     int included_files = 0;
     std::size_t included_bytes = 0;
@@ -131,14 +132,20 @@ struct Reader {
 
     void include(const std::string& from, int line_no, const std::string& target, bool optional,
                  int depth) {
-        const std::string path = nix_resolve_path(target, nix_dir_of(from));
-        NixConfFile record{path, ReadStatus::missing, from, line_no, optional, depth, {}};
+        // The same include line replayed (a fan-out) resolves to the same path: once per parse.
+        auto key = std::make_pair(from, target);
+        auto resolved_it = resolved.find(key);
+        if (resolved_it == resolved.end())
+            resolved_it = resolved.emplace(std::move(key), nix_resolve_path(target, nix_dir_of(from))).first;
+        const std::string& path = resolved_it->second;
         if (std::find(stack.begin(), stack.end(), path) != stack.end()) {
-            error(from, line_no,
-                  "include cycle: '" + path +
-                      "' is already being read (Nix recurses until it crashes)");
+            if (conf.errors.size() <= kMaxErrors)  // past the cut-off nothing is kept
+                error(from, line_no,
+                      "include cycle: '" + path +
+                          "' is already being read (Nix recurses until it crashes)");
             return;
         }
+        NixConfFile record{path, ReadStatus::missing, from, line_no, optional, depth, {}};
         if (depth > kMaxIncludeDepth) {
             error(from, line_no,
                   "includes nested more than " + std::to_string(kMaxIncludeDepth) +
