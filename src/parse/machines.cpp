@@ -155,6 +155,7 @@ struct Expander {
     bool machines_capped = false;
     bool quirks_capped = false;
     std::map<std::string, ReadResult> reads{};
+    std::map<std::string, std::string, std::less<>> resolved{};  // `@` target -> path
 
     void quirk(const std::string& file, int line, std::string message) {
         if (out.legacy_quirks.size() < kMaxQuirks) {
@@ -193,7 +194,11 @@ struct Expander {
 
     void include(const std::string& from, int line, std::string_view target, int depth) {
         // readFile() of a relative path resolves against the cwd, which is "/" for the daemon.
-        const std::string path = target.empty() ? std::string() : nix_resolve_path(target, "/");
+        // An `@file` entry replayed by a fan-out resolves to the same path: once per parse.
+        auto resolved_it = resolved.find(target);
+        if (resolved_it == resolved.end())
+            resolved_it = resolved.emplace(std::string(target), target.empty() ? std::string() : nix_resolve_path(target, "/")).first;
+        const std::string& path = resolved_it->second;
         MachinesFile record{path, ReadStatus::missing, from, line, depth};
         if (std::find(stack.begin(), stack.end(), path) != stack.end()) {
             add_error(out.errors, from, line,
