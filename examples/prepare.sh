@@ -14,3 +14,5 @@ find "$dest" -type f -exec chmod 0644 {} +
 while read -r path mode; do
   [ -n "$path" ] && chmod "$mode" "$dest/$path"
 done < "$dest/modes"
+# What git cannot keep (FIFOs, devices, hundreds of generated files): the case's `setup` script.
+if [ -f "$dest/setup" ]; then (cd "$dest" && sh ./setup); fi

@@ -155,8 +155,10 @@ parse::IncludeSource machines_source(GatherContext& ctx, std::vector<KeyInMachin
 unsigned count_entries(GatherContext& ctx, const std::string& path) {
     const auto read = ctx.fs.read(path);
     if (read.status != parse::ReadStatus::ok) return 0;
-    return static_cast<unsigned>(
-        parse::parse_machines(without_keys(read.text, path, nullptr), path, 0, machines_source(ctx, nullptr)).machines.size());
+    const auto machines =
+        parse::parse_machines(without_keys(read.text, path, nullptr), path, 0, machines_source(ctx, nullptr));
+    add_limits(ctx, machines.limits);
+    return static_cast<unsigned>(machines.machines.size());
 }
 
 }  // namespace
@@ -186,10 +188,19 @@ void gather_builders(GatherContext& ctx) {
                                          top_line, machines_source(ctx, &keys));
     } else {
         const auto read = ctx.fs.read("/etc/nix/machines");
-        if (read.status == parse::ReadStatus::ok)
+        if (read.status == parse::ReadStatus::ok) {
             machines = parse::parse_machines(without_keys(read.text, top_file, &keys), top_file, 0, machines_source(ctx, &keys));
+        } else if (read.status != parse::ReadStatus::missing && read.status != parse::ReadStatus::too_large) {
+            // The default `builders` is `@/etc/nix/machines`: Nix skips it only when it does not
+            // exist, and fails on a FIFO, a directory or a symlink loop.
+            machines.errors.push_back({top_file, 0,
+                                       "cannot read machines file '" + top_file + "'" +
+                                           (read.reason.empty() ? std::string() : ": " + read.reason) +
+                                           " (Nix fails on any error but a missing file)"});
+        }
     }
 
+    add_limits(ctx, machines.limits);
     nlohmann::json m;
     m["private_keys"] = nlohmann::json::array();
     for (const auto& k : keys) {

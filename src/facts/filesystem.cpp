@@ -32,6 +32,20 @@ FileInfo info_from(const struct stat& st) {
 
 std::vector<std::string> components(const std::string& path) { return util::split_tokens(path, "/"); }
 
+// What a path that is not a regular file is, for "cannot read" reports.
+std::string kind_of(mode_t mode) {
+    if (S_ISDIR(mode)) return "a directory, not a file";
+    if (S_ISFIFO(mode)) return "a FIFO (named pipe), not a regular file";
+    if (S_ISCHR(mode)) return "a character device, not a regular file";
+    if (S_ISBLK(mode)) return "a block device, not a regular file";
+    if (S_ISSOCK(mode)) return "a socket, not a regular file";
+    return "not a regular file";
+}
+
+std::string loop_reason() {
+    return "a symlink loop (more than " + std::to_string(kMaxSymlinkHops) + " symbolic links to follow)";
+}
+
 }  // namespace
 
 std::string normalize_path(const std::string& path, const std::string& base) {
@@ -58,7 +72,14 @@ RootedFileSystem::RootedFileSystem(std::string root) : m_root(std::move(root)) {
     while (!m_root.empty() && m_root.back() == '/') m_root.pop_back();
 }
 
-std::optional<std::string> RootedFileSystem::resolve(const std::string& path, bool follow_last) const {
+void FileSystem::note_limit(parse::LimitReached limit) {
+    for (const auto& l : m_limits)
+        if (l.bound == limit.bound && l.file == limit.file && l.line == limit.line) return;
+    m_limits.push_back(std::move(limit));
+}
+
+std::optional<std::string> RootedFileSystem::resolve(const std::string& path, bool follow_last, int* error) const {
+    if (error) *error = 0;
     std::vector<std::string> pending = components(normalize_path(path));
     std::reverse(pending.begin(), pending.end());  // a stack: back is the next component
     std::vector<std::string> done;
@@ -83,10 +104,16 @@ std::optional<std::string> RootedFileSystem::resolve(const std::string& path, bo
             return rest;
         }
         if (S_ISLNK(st.st_mode) && (!last || follow_last)) {
-            if (++hops > kMaxSymlinkHops) return std::nullopt;
+            if (++hops > kMaxSymlinkHops) {
+                if (error) *error = ELOOP;
+                return std::nullopt;
+            }
             char buffer[4096];
             const ssize_t n = ::readlink(host.c_str(), buffer, sizeof buffer - 1);
-            if (n < 0) return std::nullopt;
+            if (n < 0) {
+                if (error) *error = errno;
+                return std::nullopt;
+            }
             const std::string target(buffer, static_cast<std::size_t>(n));
             done.pop_back();
             if (!target.empty() && target[0] == '/') done.clear();
@@ -141,22 +168,39 @@ parse::ReadResult RootedFileSystem::read(const std::string& machine_path) {
     parse::ReadResult result;
     FileRecord rec;
     rec.path = path;
-    const auto host = resolve(path, true);
+    int resolve_error = 0;
+    const auto host = resolve(path, true, &resolve_error);
     struct stat st {};
-    if (!host || ::stat(host->c_str(), &st) != 0) {
-        result.status = (host && errno == EACCES) ? parse::ReadStatus::unreadable : parse::ReadStatus::missing;
-        if (result.status == parse::ReadStatus::unreadable) rec.error = std::strerror(EACCES);
+    if (!host && resolve_error == ELOOP) {
+        // Not absence: the path exists, it just never ends in a file.
+        result.status = parse::ReadStatus::not_regular;
+        result.reason = loop_reason();
+    } else if (!host || ::stat(host->c_str(), &st) != 0) {
+        const int e = host ? errno : resolve_error;
+        if (e == EACCES) {
+            result.status = parse::ReadStatus::unreadable;
+            result.reason = std::strerror(EACCES);
+        } else if (e == ELOOP) {
+            result.status = parse::ReadStatus::not_regular;
+            result.reason = loop_reason();
+        } else if (e == 0 || e == ENOENT || e == ENOTDIR) {
+            result.status = parse::ReadStatus::missing;
+        } else {
+            result.status = parse::ReadStatus::unreadable;
+            result.reason = std::strerror(e);
+        }
     } else {
         rec.info = info_from(st);
         if (!S_ISREG(st.st_mode)) {
             result.status = parse::ReadStatus::not_regular;
+            result.reason = kind_of(st.st_mode);
         } else if (static_cast<std::uintmax_t>(st.st_size) > kMaxFileSize) {
             result.status = parse::ReadStatus::too_large;
         } else {
             const int fd = ::open(host->c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
             if (fd < 0) {
                 result.status = parse::ReadStatus::unreadable;
-                rec.error = std::strerror(errno);
+                result.reason = std::strerror(errno);
             } else {
                 std::string text;
                 char buffer[65536];
@@ -166,7 +210,7 @@ parse::ReadResult RootedFileSystem::read(const std::string& machine_path) {
                     if (n < 0 && errno == EINTR) continue;
                     if (n < 0) {
                         result.status = parse::ReadStatus::unreadable;
-                        rec.error = std::strerror(errno);
+                        result.reason = std::strerror(errno);
                         break;
                     }
                     if (n == 0) {
@@ -187,7 +231,12 @@ parse::ReadResult RootedFileSystem::read(const std::string& machine_path) {
             }
         }
     }
+    if (result.status == parse::ReadStatus::too_large) {
+        result.reason = "larger than " + std::to_string(kMaxFileSize >> 20) + " MiB";
+        note_limit({"file size", kMaxFileSize, path, 0, "the file was not read"});
+    }
     rec.status = result.status;
+    rec.error = result.reason;
     record(std::move(rec));
     m_cache[path] = result;
     return result;
@@ -199,12 +248,16 @@ std::vector<std::string> RootedFileSystem::list_directory(const std::string& pat
     if (!host) return names;
     DIR* dir = ::opendir(host->c_str());
     if (!dir) return names;
-    std::size_t count = 0;
     while (const dirent* entry = ::readdir(dir)) {
         const std::string name = entry->d_name;
         if (name == "." || name == "..") continue;
+        if (names.size() >= kMaxDirectoryEntries) {  // a bound no real directory reaches
+            note_limit({"directory entries", kMaxDirectoryEntries, normalize_path(path), 0,
+                        "the entries past the first " + std::to_string(kMaxDirectoryEntries) +
+                            " (in the order the directory lists them) were not looked at"});
+            break;
+        }
         names.push_back(name);
-        if (++count > 100000) break;  // a bound, not a limit anyone should reach
     }
     ::closedir(dir);
     std::sort(names.begin(), names.end());
@@ -227,8 +280,14 @@ std::vector<std::string> RootedFileSystem::glob(const std::string& pattern) {
                 if (::fnmatch(c.c_str(), name.c_str(), FNM_PERIOD) == 0) next.push_back(prefix + name);
             }
         }
-        // A bound on work, not on correctness: what is kept is still a real match.
-        if (next.size() > 10000) next.resize(10000);
+        // A bound on work: what is kept is still a real match, and the cut is reported.
+        if (next.size() > kMaxGlobMatches) {
+            std::sort(next.begin(), next.end());
+            next.resize(kMaxGlobMatches);
+            note_limit({"glob matches", kMaxGlobMatches, normalize_path(pattern), 0,
+                        "the matches past the first " + std::to_string(kMaxGlobMatches) +
+                            " (by name) were not read"});
+        }
         matches = std::move(next);
         if (matches.empty()) break;
     }

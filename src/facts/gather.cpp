@@ -8,6 +8,7 @@ nlohmann::json gather_facts(const GatherOptions& options) {
     RootedFileSystem fs(options.root);
     GatherContext ctx(fs, options);
     ctx.facts["root"] = options.root;
+    ctx.facts["limits"] = nlohmann::json::array();  // any producer appends (add_limit)
     gather_install(ctx);
     gather_local_nix_conf(ctx);
     gather_builders(ctx);

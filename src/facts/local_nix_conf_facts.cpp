@@ -18,6 +18,7 @@ nlohmann::json user_restricted_settings(GatherContext& ctx, const std::vector<st
     const auto read = ctx.fs.read(path);
     if (read.status != parse::ReadStatus::ok) return list;
     const auto conf = parse::parse_nix_conf(read.text, path, include_source(ctx.fs));
+    add_limits(ctx, conf.limits);
     for (const auto& a : conf.assignments) {
         bool restricted = std::find(kRestrictedForUntrusted.begin(), kRestrictedForUntrusted.end(), a.canonical) !=
                           kRestrictedForUntrusted.end();
@@ -38,6 +39,7 @@ void gather_local_nix_conf(GatherContext& ctx) {
     ctx.local_nix_conf = std::move(view.conf);
     ctx.facts["nix_confs"] = nlohmann::json::array({view.facts});
     const auto& conf = ctx.local_nix_conf;
+    add_limits(ctx, conf.limits);
     nlohmann::json n;
     n["path"] = "/etc/nix/nix.conf";
     n["exists"] = view.facts["exists"];

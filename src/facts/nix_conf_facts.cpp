@@ -1,5 +1,7 @@
 #include "nix_builder_doctor/facts/nix_conf_facts.hpp"
 
+#include "nix_builder_doctor/facts/context.hpp"
+
 #include <algorithm>
 
 #include "nix_builder_doctor/util/encoding.hpp"
@@ -95,7 +97,12 @@ NixConfView describe_nix_conf(FileSystem& fs, parse::NixConf conf_in, const Acco
     view.conf = std::move(conf_in);
     auto& j = view.facts;
     j = {{"side", side}, {"builder", builder}, {"path", kNixConf}};
-    j["exists"] = fs.read(kNixConf).status == parse::ReadStatus::ok;
+    const auto top = fs.read(kNixConf);
+    j["exists"] = top.status == parse::ReadStatus::ok;
+    // "not_regular" (a FIFO, a directory, a symlink loop), "unreadable", "too_large": the file is
+    // there but was not read, which is not the same as no nix.conf (see /cannot_read).
+    j["read"] = read_status_name(top.status);
+    j["read_reason"] = top.reason;
     const auto& conf = view.conf;
 
     j["errors"] = nlohmann::json::array();

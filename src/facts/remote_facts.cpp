@@ -68,6 +68,7 @@ void add_nix_facts(RemoteContext& rc, nlohmann::json& r, const std::string& user
     auto view = describe_nix_conf(rc.rfs, read_nix_conf(rc.rfs), rc.accounts, "builder", rc.builder["uri"], multi_user);
     rc.ctx.facts["nix_confs"].push_back(view.facts);
     const auto& conf = view.conf;
+    add_limits(rc.ctx, conf.limits, rc.builder.value("uri", std::string()));
     r["nix_conf_exists"] = view.facts["exists"];
     const auto trusted_users = setting_tokens(conf, "trusted-users", {"root"});
     const auto allowed_users = setting_tokens(conf, "allowed-users", {"*"});
@@ -119,6 +120,7 @@ void add_sshd_facts(RemoteContext& rc, nlohmann::json& r, const Account* account
     match.user = user;
     match.groups = rc.accounts.groups_of(user);
     match.user_invalid = account == nullptr;
+    add_limits(rc.ctx, config.limits, rc.builder.value("uri", std::string()));
     const auto e = parse::evaluate_sshd_config(config, match);
     nlohmann::json s;
     s["errors"] = nlohmann::json::array();
@@ -150,7 +152,8 @@ void add_sshd_facts(RemoteContext& rc, nlohmann::json& r, const Account* account
             bool ok = true;
             const std::string path = parse::sshd_expand_authorized_keys_path(pattern, account->home, user, account->uid, &ok);
             const auto file_read = rc.rfs.read(path);
-            nlohmann::json fj = {{"path", path}, {"exists", file_read.status == parse::ReadStatus::ok}, {"keys", 0}};
+            nlohmann::json fj = {{"path", path}, {"exists", file_read.status == parse::ReadStatus::ok}, {"keys", 0},
+                                 {"read", read_status_name(file_read.status)}, {"reason", file_read.reason}};
             if (file_read.status == parse::ReadStatus::ok) {
                 const auto keys = parse::parse_authorized_keys(file_read.text, path);
                 int count = 0;
@@ -165,7 +168,8 @@ void add_sshd_facts(RemoteContext& rc, nlohmann::json& r, const Account* account
                 if (strict)
                     if (auto problem = strict_modes_problem(rc.rfs, rc.accounts, path, account->home, account->uid); !problem.empty())
                         r["authorized_keys_problems"].push_back({{"file", path}, {"problem", problem}});
-            } else if (file_read.status == parse::ReadStatus::unreadable) {
+            } else if (file_read.status != parse::ReadStatus::missing) {
+                // A FIFO, a directory, a symlink loop, an unreadable file: not an empty list.
                 keys_decidable = false;
             }
             r["authorized_keys_files"].push_back(fj);
@@ -268,6 +272,21 @@ nlohmann::json describe_remote(GatherContext& ctx, FileSystem& rfs, nlohmann::js
     add_nix_facts(rc, r, user, multi_user);
     add_sshd_facts(rc, r, account, user);
     add_host_keys(rc, r);
+    // What this tree's files held that was not read: reported, never taken as absence.
+    const std::string uri = b.value("uri", std::string());
+    add_limits(ctx, rfs.limits(), uri);
+    if (!ctx.facts.contains("cannot_read")) ctx.facts["cannot_read"] = nlohmann::json::array();
+    for (const auto& rec : rfs.records()) {
+        if (rec.status == parse::ReadStatus::ok || rec.status == parse::ReadStatus::missing) continue;
+        nlohmann::json entry = {{"path", rec.path},
+                                {"why", rec.error.empty() ? std::string(read_status_name(rec.status)) : rec.error},
+                                {"builder", uri},
+                                {"hint", rec.status == parse::ReadStatus::unreadable
+                                             ? "run as root on the builder to see its files"
+                                             : "make it a regular file on the builder (or a symlink to one)"}};
+        auto& list = ctx.facts["cannot_read"];
+        if (std::find(list.begin(), list.end(), entry) == list.end()) list.push_back(std::move(entry));
+    }
     return r;
 }
 

@@ -41,9 +41,11 @@ ParsedConfigs load_configs(GatherContext& ctx, const Viewer& v) {
     const auto system_read = ctx.fs.read("/etc/ssh/ssh_config");
     c.system_config = parse::parse_ssh_config(system_read.status == parse::ReadStatus::ok ? system_read.text : "",
                                               "/etc/ssh/ssh_config", include_source(ctx.fs), "/etc/ssh");
-    for (const auto* conf : {&c.user_config, &c.system_config})
+    for (const auto* conf : {&c.user_config, &c.system_config}) {
         for (const auto& d : conf->diagnostics)
             c.diagnostics.push_back({{"file", d.file}, {"line", d.line}, {"message", d.message}});
+        add_limits(ctx, conf->limits);
+    }
     return c;
 }
 
@@ -104,9 +106,11 @@ HostKeyView known_host_keys(GatherContext& ctx, Caches& caches, const Viewer& v,
     for (const auto& file : files) {
         if (file == "/dev/null") continue;
         const auto read = ctx.fs.read(file);
-        searched.push_back({{"path", file}, {"exists", read.status == parse::ReadStatus::ok}});
-        // A file this run may not read (root's, when not run as root): no verdict from absence.
-        if (read.status == parse::ReadStatus::unreadable || ctx.fs.access_denied(file)) ++unreadable;
+        searched.push_back({{"path", file}, {"exists", read.status == parse::ReadStatus::ok}, {"read", read_status_name(read.status)}});
+        // A file this run may not read (root's, when not run as root), or one that is there but
+        // is no regular file (a FIFO, a directory, a symlink loop): no verdict from absence.
+        if ((read.status != parse::ReadStatus::ok && read.status != parse::ReadStatus::missing) || ctx.fs.access_denied(file))
+            ++unreadable;
         if (read.status != parse::ReadStatus::ok) continue;
         auto cached = caches.known_hosts.find(file);
         if (cached == caches.known_hosts.end()) cached = caches.known_hosts.emplace(file, parse::parse_known_hosts(read.text, file)).first;

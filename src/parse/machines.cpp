@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "machines_internal.hpp"
@@ -92,7 +93,8 @@ Machine parse_machine_line(std::string_view entry, const std::string& file, int 
         m.valid = false;
         add_error(errors, file, line, std::move(message));
     };
-    const std::string row = "in a row: '" + quoted(entry) + "'";
+    // Only a failing line needs its quote (most lines are fine: no copy for them).
+    const auto row = [&] { return "in a row: '" + quoted(entry) + "'"; };
 
     if (!is_set(0)) {
         fail("bad machine specification: store URL was not found at the first column of a row: '" +
@@ -110,7 +112,7 @@ Machine parse_machine_line(std::string_view entry, const std::string& file, int 
         if (auto v = detail::nix_string_to_unsigned(c[3])) {
             m.max_jobs = *v;
         } else {
-            fail("bad machine specification: failed to convert column #3 " + row +
+            fail("bad machine specification: failed to convert column #3 " + row() +
                  " to 'unsigned int'");
         }
     }
@@ -119,12 +121,12 @@ Machine parse_machine_line(std::string_view entry, const std::string& file, int 
         m.speed_factor_integral = detail::nix_string_to_unsigned(c[4]).has_value();
         if (auto v = detail::nix_string_to_float(c[4])) {
             if (*v < 0.0f) {
-                fail("speed factor must be >= 0 (column #4 " + row + ")");
+                fail("speed factor must be >= 0 (column #4 " + row() + ")");
             } else {
                 m.speed_factor = *v == 0.0f ? 1.0f : *v;
             }
         } else {
-            fail("bad machine specification: failed to convert column #4 " + row + " to 'float'");
+            fail("bad machine specification: failed to convert column #4 " + row() + " to 'float'");
         }
     }
     if (is_set(5)) m.supported_features = comma_list(c[5]);
@@ -134,7 +136,7 @@ Machine parse_machine_line(std::string_view entry, const std::string& file, int 
         m.host_key_base64 = c[7];
         if (auto bad = detail::nix_base64_bad_char(c[7])) {
             fail(std::string("invalid character in Base64 string: '") + *bad +
-                 "' (while parsing machine specification at a column #7 " + row + ")");
+                 "' (while parsing machine specification at a column #7 " + row() + ")");
         } else if (auto decoded = util::base64_decode_nix(c[7])) {
             m.host_key_decodes = true;
             m.host_key_decoded = util::to_string(*decoded);
@@ -146,15 +148,23 @@ Machine parse_machine_line(std::string_view entry, const std::string& file, int 
 struct Expander {
     const IncludeSource& includes;
     Machines& out;
-    std::vector<std::string> stack;
+    std::vector<std::string> stack{};
     int files_read = 0;
     std::size_t bytes_read = 0;
     bool budget_reported = false;
     bool machines_capped = false;
+    bool quirks_capped = false;
+    std::map<std::string, ReadResult> reads{};
+    std::map<std::string, std::string, std::less<>> resolved{};  // `@` target -> path
 
     void quirk(const std::string& file, int line, std::string message) {
-        if (out.legacy_quirks.size() < kMaxQuirks)
+        if (out.legacy_quirks.size() < kMaxQuirks) {
             out.legacy_quirks.push_back({file, line, std::move(message)});
+        } else if (!quirks_capped) {
+            quirks_capped = true;
+            out.limits.push_back({"legacy quirks reported", kMaxQuirks, file, line,
+                                  "differences with Nix before 2.29 from this line on are not reported"});
+        }
     }
 
     // Nix < 2.29 split on "\n;" first, cut `#` per entry and ignored its own trim().
@@ -184,7 +194,11 @@ struct Expander {
 
     void include(const std::string& from, int line, std::string_view target, int depth) {
         // readFile() of a relative path resolves against the cwd, which is "/" for the daemon.
-        const std::string path = target.empty() ? std::string() : nix_resolve_path(target, "/");
+        // An `@file` entry replayed by a fan-out resolves to the same path: once per parse.
+        auto resolved_it = resolved.find(target);
+        if (resolved_it == resolved.end())
+            resolved_it = resolved.emplace(std::string(target), target.empty() ? std::string() : nix_resolve_path(target, "/")).first;
+        const std::string& path = resolved_it->second;
         MachinesFile record{path, ReadStatus::missing, from, line, depth};
         if (std::find(stack.begin(), stack.end(), path) != stack.end()) {
             add_error(out.errors, from, line,
@@ -196,6 +210,8 @@ struct Expander {
             add_error(out.errors, from, line,
                       "machines files nested more than " + std::to_string(kMaxIncludeDepth) +
                           " deep; not following '" + path + "'");
+            out.limits.push_back({"machines file depth", static_cast<std::uint64_t>(kMaxIncludeDepth),
+                                  from, line, path + " was not read"});
             return;
         }
         if (files_read >= kMaxFiles || bytes_read >= kMaxBytes) {
@@ -203,18 +219,28 @@ struct Expander {
                 budget_reported = true;
                 add_error(out.errors, from, line,
                           "too many machines files; not following '" + path + "' and later ones");
+                const bool by_count = files_read >= kMaxFiles;
+                out.limits.push_back({by_count ? "machines files" : "bytes of machines files",
+                                      by_count ? static_cast<std::uint64_t>(kMaxFiles) : kMaxBytes,
+                                      from, line, path + " and every later @file were not read"});
             }
             return;
         }
         ++files_read;
-        ReadResult read;
-        if (path.empty()) {
-            read.status = ReadStatus::missing;
-        } else if (includes.read) {
-            read = includes.read(path);
-        } else {
-            read.status = ReadStatus::unreadable;
+        // Each path is read once per parse (the same path gives the same bytes).
+        auto cached = reads.find(path);
+        if (cached == reads.end()) {
+            ReadResult r;
+            if (path.empty()) {
+                r.status = ReadStatus::missing;
+            } else if (includes.read) {
+                r = includes.read(path);
+            } else {
+                r.status = ReadStatus::unreadable;
+            }
+            cached = reads.emplace(path, std::move(r)).first;
         }
+        const ReadResult& read = cached->second;
         record.status = read.status;
         out.files.push_back(record);
         switch (read.status) {
@@ -233,8 +259,9 @@ struct Expander {
             case ReadStatus::not_regular:
                 // Only ENOENT is skipped; any other error makes Nix fail.
                 add_error(out.errors, from, line,
-                          "cannot read machines file '" + path +
-                              "' (Nix fails on any error but a missing file)");
+                          "cannot read machines file '" + path + "'" +
+                              (read.reason.empty() ? std::string() : ": " + read.reason) +
+                              " (Nix fails on any error but a missing file)");
                 return;
         }
     }
@@ -256,7 +283,9 @@ struct Expander {
                 const std::string_view entry = util::trim(field);
                 if (entry.empty()) return;
                 if (entry[0] == '@') {
-                    include(file, line_no, util::trim(entry.substr(1)), depth + 1);
+                    // Past the builders bound (reported once) a file could only add builders
+                    // that are not kept: it is not read.
+                    if (!machines_capped) include(file, line_no, util::trim(entry.substr(1)), depth + 1);
                 } else if (out.machines.size() < kMaxMachines) {
                     out.machines.push_back(parse_machine_line(entry, file, line_no, out.errors));
                 } else if (!machines_capped) {
@@ -264,6 +293,8 @@ struct Expander {
                     add_error(out.errors, file, line_no,
                               "more than " + std::to_string(kMaxMachines) +
                                   " builders; the rest is not read");
+                    out.limits.push_back({"builders", kMaxMachines, file, line_no,
+                                          "this builder and every later one were not read"});
                 }
             });
         }
@@ -276,8 +307,13 @@ struct Expander {
 Machines parse_machines(std::string_view spec, const std::string& origin, int origin_line,
                         const IncludeSource& includes) {
     Machines out;
-    Expander expander{includes, out, {}, 0, 0, false, false};
+    Expander expander{includes, out};
     expander.expand(spec, origin, origin_line, 0);
+    if (out.errors.size() > kMaxErrors) {
+        const auto& cut = out.errors.back();
+        out.limits.push_back({"errors reported", kMaxErrors, cut.file, cut.line,
+                              "errors from this line on are not reported"});
+    }
     return out;
 }
 

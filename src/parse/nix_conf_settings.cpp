@@ -129,8 +129,12 @@ struct Accumulator {
 void apply_nix_conf_settings(NixConf& conf) {
     std::map<std::string, Accumulator> acc;
     std::unordered_map<std::string, std::optional<std::string>> suggestions;
+    // A name is resolved once: an include fan-out repeats the same few names many times.
+    std::unordered_map<std::string, Resolved> resolved;
     for (auto& a : conf.assignments) {
-        const Resolved r = resolve(a.name);
+        auto found = resolved.find(a.name);
+        if (found == resolved.end()) found = resolved.emplace(a.name, resolve(a.name)).first;
+        const Resolved& r = found->second;
         a.canonical = r.canonical;
         a.known = r.known;
         a.is_extra = r.is_extra;

@@ -43,8 +43,10 @@ constexpr std::string_view kUnsupported[] = {"afstokenpassing",         "kerbero
                                              "kerberostgtpassing",      "rsaauthentication",
                                              "rhostsrsaauthentication", "compressionlevel"};
 
-// Total work allowed for one parse, includes included (a glob fan-out must not explode).
-constexpr std::size_t kMaxIncludedFiles = 256;
+// Total work allowed for one parse, includes included (a glob fan-out must not explode). ssh
+// itself has no bound on the number of included files (only on their depth, 16): 3000 files in
+// one glob are all read by `ssh -G`. Reaching either bound is reported in `limits`.
+constexpr std::size_t kMaxIncludedFiles = 10000;
 constexpr std::size_t kMaxTotalBytes = 16u << 20;
 
 template <std::size_t N>
@@ -245,7 +247,14 @@ void Parser::handle_include(const SshDirective& d, int depth) {
                 continue;
             }
             if (files_read >= kMaxIncludedFiles || bytes_read >= kMaxTotalBytes) {
-                if (!budget_reported) note(d, "too many included files; the rest is not read");
+                if (!budget_reported) {
+                    const bool by_count = files_read >= kMaxIncludedFiles;
+                    note(d, "too many included files; the rest is not read");
+                    out.limits.push_back(
+                        {by_count ? "included files" : "bytes of included files",
+                         by_count ? kMaxIncludedFiles : kMaxTotalBytes, d.file, d.line,
+                         path + " and every later included file were not read"});
+                }
                 budget_reported = true;
                 return;
             }
@@ -263,7 +272,9 @@ void Parser::handle_include(const SshDirective& d, int depth) {
                     note(d, "included file " + path + " is too large to read");
                     continue;
                 case ReadStatus::not_regular:
-                    note(d, "included file " + path + " is not a regular file");
+                    note(d, "included file " + path + " is not a regular file" +
+                                (r.reason.empty() ? std::string() : " (" + r.reason + ")") +
+                                "; not read");
                     continue;
             }
             bytes_read += r.text.size();

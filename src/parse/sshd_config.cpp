@@ -22,7 +22,10 @@ constexpr NewerKeyword kNewerKeywords[] = {
     {"sshdauthpath", "10.0"},
 };
 
-constexpr std::size_t kMaxIncludedFiles = 256;
+// Total work allowed for one parse, includes included. sshd itself has no bound on the number of
+// included files (only on their depth, 16): `sshd -T` reads 5000 files of one glob. Reaching
+// either bound is reported in `limits`.
+constexpr std::size_t kMaxIncludedFiles = 10000;
 constexpr std::size_t kMaxTotalBytes = 16u << 20;
 
 bool is_one_of(std::string_view word, std::initializer_list<std::string_view> list) {
@@ -240,7 +243,14 @@ void Parser::handle_include(const SshDirective& d, int depth, bool& active, bool
                 continue;
             }
             if (files_read >= kMaxIncludedFiles || bytes_read >= kMaxTotalBytes) {
-                if (!budget_reported) note(d, "too many included files; the rest is not read");
+                if (!budget_reported) {
+                    const bool by_count = files_read >= kMaxIncludedFiles;
+                    note(d, "too many included files; the rest is not read");
+                    out.limits.push_back(
+                        {by_count ? "included files" : "bytes of included files",
+                         by_count ? kMaxIncludedFiles : kMaxTotalBytes, d.file, d.line,
+                         path + " and every later included file were not read"});
+                }
                 budget_reported = true;
                 return;
             }
@@ -259,7 +269,9 @@ void Parser::handle_include(const SshDirective& d, int depth, bool& active, bool
                     note(d, "included file " + path + " is too large to read");
                     continue;
                 case ReadStatus::not_regular:
-                    note(d, "included file " + path + " is not a regular file");
+                    note(d, "included file " + path + " is not a regular file" +
+                                (r.reason.empty() ? std::string() : " (" + r.reason + ")") +
+                                "; not read");
                     continue;
             }
             bytes_read += r.text.size();

@@ -71,7 +71,10 @@ class PreparedCase {
         const std::string copy =
             "cp -R '" + source.string() + "' '" + m_work.string() + "' && cd '" + m_work.string() +
             "' && find . -type d -exec chmod 0755 {} + && find . -type f -exec chmod 0644 {} + &&" +
-            " while read -r p m; do if [ -n \"$p\" ]; then chmod \"$m\" \"$p\"; fi; done < modes";
+            " while read -r p m; do if [ -n \"$p\" ]; then chmod \"$m\" \"$p\"; fi; done < modes" +
+            // What git cannot keep (FIFOs, devices, hundreds of generated files): the case's
+            // `setup` script makes it in the copy.
+            " && if [ -f setup ]; then sh ./setup; fi";
         m_ok = std::system(copy.c_str()) == 0;
         std::istringstream in(read_file(m_work / "args"));
         for (std::string line; std::getline(in, line);) {

@@ -493,8 +493,12 @@ TEST(SshConfigInclude, FanOutIsBounded) {
         return std::vector<std::string>{p + std::to_string(fresh - 1), p + std::to_string(fresh)};
     };
     const auto c = parse_ssh_config("Include x*\n", "/root/.ssh/config", s, "/root/.ssh");
-    EXPECT_LE(reads, 256);
+    EXPECT_LE(reads, 10000);
     EXPECT_FALSE(c.notes.empty());
+    // The bound is named, with the Include line where it was reached.
+    ASSERT_FALSE(c.limits.empty());
+    EXPECT_EQ("included files", c.limits[0].bound);
+    EXPECT_EQ(10000u, c.limits[0].value);
 }
 
 // ----- evaluate ---------------------------------------------------------------------------------

@@ -35,5 +35,13 @@ struct GatherContext {
 // A JSON description of a file as a rule needs it: exists, mode ("0600"), owner, group.
 nlohmann::json describe_file(FileSystem& fs, const std::string& path);
 std::string octal_mode(unsigned mode);
+// "ok", "missing", "unreadable", "too_large", "not_regular".
+const char* read_status_name(parse::ReadStatus status);
+
+// Appends bounds reached to the Facts' `/limits` list, the one every producer (parsers, the
+// filesystem, live probes) reports a cut-off in: {bound, value, file, line, what, builder}
+// (builder "" for this machine). Rule doctor.limit-reached reads it.
+void add_limits(GatherContext& ctx, const std::vector<parse::LimitReached>& limits, const std::string& builder = "");
+void add_limit(nlohmann::json& facts, const parse::LimitReached& limit, const std::string& builder = "");
 
 }  // namespace nbd::facts

@@ -32,7 +32,7 @@ struct FileRecord {
     std::string path;  // as the machine sees it
     parse::ReadStatus status = parse::ReadStatus::missing;
     std::optional<FileInfo> info;
-    std::string error;  // strerror text when unreadable
+    std::string error;  // why it was not read: strerror text, "a FIFO", "a symlink loop", ...
 };
 
 class FileSystem {
@@ -51,7 +51,19 @@ public:
     virtual const std::vector<FileRecord>& records() const = 0;
     // True when the path (or a directory on the way) exists but this run may not look at it.
     virtual bool access_denied(const std::string& path) = 0;
+
+    // Every bound reached so far (file size, directory entries, glob matches), once each.
+    const std::vector<parse::LimitReached>& limits() const { return m_limits; }
+    void note_limit(parse::LimitReached limit);
+
+protected:
+    std::vector<parse::LimitReached> m_limits;
 };
+
+// Bounds of RootedFileSystem besides kMaxFileSize: names read from one directory, and paths kept
+// per component of a glob (sorted by name, the first ones are kept). Both are reported.
+inline constexpr std::size_t kMaxDirectoryEntries = 100000;
+inline constexpr std::size_t kMaxGlobMatches = 10000;
 
 class RootedFileSystem : public FileSystem {
 public:
@@ -65,9 +77,11 @@ public:
     const std::vector<FileRecord>& records() const override { return m_records; }
     bool access_denied(const std::string& path) override;
 
-    // The host path for a machine path, symlinks resolved inside the root; nullopt when a
-    // component is missing or the symlink chain is too long.
-    std::optional<std::string> resolve(const std::string& path, bool follow_last = true) const;
+    // The host path for a machine path, symlinks resolved inside the root; nullopt when the
+    // symlink chain is too long (a loop: `*error` = ELOOP) or a link cannot be read. A missing
+    // component gives the unresolved rest, so the caller's stat() reports ENOENT.
+    std::optional<std::string> resolve(const std::string& path, bool follow_last = true,
+                                       int* error = nullptr) const;
     const std::string& root() const { return m_root; }
 
 private:

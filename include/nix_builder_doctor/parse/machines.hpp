@@ -91,6 +91,7 @@ struct Machines {
     std::vector<MachinesFile> files;  // every `@file` looked at
     std::vector<MachinesLegacyQuirk> legacy_quirks;
     std::vector<Diagnostic> errors;
+    std::vector<LimitReached> limits;  // bounds reached: what lies past them was not read
 };
 
 // `spec` is either the `builders` value (origin = the nix.conf path, origin_line = its line; every

@@ -70,6 +70,7 @@ struct NixConfFile {
     int included_line = 0;
     bool optional = false;  // `!include`: a missing file is fine
     int depth = 0;
+    std::string reason;  // why an existing file was not read (a FIFO, a symlink loop, ...)
 };
 
 struct NixConf {
@@ -80,6 +81,7 @@ struct NixConf {
     std::vector<NixConfDeprecatedSetting> deprecated_settings;
     std::vector<Diagnostic> errors;
     std::vector<NixConfFile> files;
+    std::vector<LimitReached> limits;  // bounds reached: what lies past them was not read
 
     // nullptr when the files never set `canonical_name`.
     const NixConfEffective* get(std::string_view canonical_name) const;

@@ -3,6 +3,7 @@
 // caller for another file. Parsers never touch the filesystem themselves.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -24,7 +25,24 @@ enum class ReadStatus { ok, missing, unreadable, too_large, not_regular };
 struct ReadResult {
     ReadStatus status = ReadStatus::missing;
     std::string text;
+    // Why a file that exists was not read (status unreadable, too_large, not_regular), e.g.
+    // "a FIFO", "a directory", "a symlink loop", "larger than 16 MiB"; empty otherwise.
+    std::string reason;
 };
+
+// A bound the doctor stopped at: what lies past it was not checked. Every bound a parser or a
+// fact producer reaches is reported this way (facts `/limits`, rule doctor.limit-reached),
+// never cut silently.
+struct LimitReached {
+    std::string bound;        // what is bounded: "included files", "file size", "builders", ...
+    std::uint64_t value = 0;  // the bound itself (256 files, 16777216 bytes, ...)
+    std::string file;         // where it was reached ("" when not tied to a file)
+    int line = 0;             // 0: the whole file, or unknown
+    std::string what;         // what was not checked because of it
+};
+
+// "bound", "value", "file", "line" and "what" joined for a message; for tests and notes.
+std::string format_limit(const LimitReached& l);
 
 // How a parser reaches files it is told to include. Paths given to both callbacks are absolute
 // as the machine sees them (not prefixed by any --root); the caller maps them.

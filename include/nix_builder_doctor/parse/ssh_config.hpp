@@ -54,6 +54,7 @@ struct SshConfig {
     bool user_config = true;                  // a user's ~/.ssh/config (else the system-wide one)
     std::vector<SshConfigItem> items;         // reading order, included files spliced in place
     std::vector<std::string> included_files;  // every file read through Include, in order
+    std::vector<LimitReached> limits;         // bounds reached: what lies past them was not read
     // What ssh itself rejects ("Bad configuration option: ...", "Bad Match condition", ...);
     // any of them makes ssh stop with "terminating, N bad configuration options".
     std::vector<Diagnostic> diagnostics;

@@ -46,6 +46,7 @@ struct SshdConfig {
     std::string file;
     std::vector<SshdConfigItem> items;        // reading order, included files spliced in place
     std::vector<std::string> included_files;  // every file read through Include, in order
+    std::vector<LimitReached> limits;         // bounds reached: what lies past them was not read
     // What `sshd -t` rejects; any of them keeps sshd from starting (or from re-reading its
     // configuration after a change).
     std::vector<Diagnostic> diagnostics;
