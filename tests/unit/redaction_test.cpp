@@ -206,7 +206,7 @@ std::vector<std::string> case_secrets(const fs::path& dir) {
     for (const char* tree : {"root", "builder"}) {
         if (!fs::is_directory(dir / tree)) continue;
         for (const auto& e : fs::recursive_directory_iterator(dir / tree))
-            if (e.is_regular_file())
+            if (!e.is_symlink() && e.is_regular_file())  // a symlink loop is a case of its own
                 for (auto& l : key_lines(slurp(e.path()))) out.push_back(l);
     }
     const std::string listed = fs::exists(dir / "secrets") ? slurp(dir / "secrets") : "";
@@ -255,7 +255,7 @@ TEST(RedactBinary, NoOutputOfAnyCaseContainsItsSecrets) {
         ++with_secrets;
         const fs::path work = fs::temp_directory_path() / ("nbd-redact-" + dir.filename().string() + "-" + std::to_string(::getpid()));
         fs::remove_all(work);
-        fs::copy(dir, work, fs::copy_options::recursive);
+        fs::copy(dir, work, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
         const std::string base = std::string(NBD_BINARY) + " --offline --root " + quote((work / "root").string()) + case_args(dir, work);
         for (const std::string format : {" --format json", " --format text --color always", " --dump-facts"}) {
             const RunResult r = run(base + format);
