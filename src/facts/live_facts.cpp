@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "nix_builder_doctor/facts/memory_filesystem.hpp"
+#include "nix_builder_doctor/facts/live_text.hpp"
 #include "nix_builder_doctor/facts/producers.hpp"
 #include "nix_builder_doctor/probe/build_test.hpp"
 #include "nix_builder_doctor/probe/ground_truth.hpp"
@@ -107,6 +108,7 @@ nlohmann::json truth_json(const probe::GroundTruthResult& r) {
             {"ssh_error", util::trim(r.ssh_stderr.substr(r.ssh_stderr.rfind('\n', r.ssh_stderr.size() > 1 ? r.ssh_stderr.size() - 2 : 0) + 1))},
             {"started", r.started_seen},
             {"unexpected_output", r.unexpected_output},
+            {"unexpected_output_text", describe_unexpected_output(r.unexpected_output)},
             {"protocol_version", v ? std::to_string(v >> 8) + "." + std::to_string(v & 0xff) : ""},
             {"daemon_version", r.daemon_version},
             {"trusted", r.trusted},
