@@ -29,6 +29,7 @@
 
 #include "nix_builder_doctor/probe/ssh_session.hpp"
 #include "nix_builder_doctor/probe/xray.hpp"
+#include "hostile_peer.hpp"
 
 namespace nbd::probe {
 namespace {
@@ -43,33 +44,10 @@ long ms_since(Clock::time_point t) {
 
 // --- SSH packets before NEWKEYS: no encryption, no MAC, block size 8 (RFC 4253 6) ---
 
-std::string u32(std::uint32_t v) {
-    return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
-            static_cast<char>(v)};
-}
-std::string ssh_string(const std::string& s) {
-    return u32(static_cast<std::uint32_t>(s.size())) + s;
-}
-
-std::string packet(const std::string& payload) {
-    std::size_t padding = 8 - (4 + 1 + payload.size()) % 8;
-    if (padding < 4) padding += 8;
-    return u32(static_cast<std::uint32_t>(1 + payload.size() + padding)) +
-           static_cast<char>(padding) + payload + std::string(padding, '\0');
-}
-
-// A KEXINIT libssh2 1.10 agrees with, so that it goes on to wait for the key exchange reply.
-std::string kexinit() {
-    std::string p(1, '\x14');      // SSH_MSG_KEXINIT
-    p += std::string(16, '\x42');  // cookie
-    for (const char* list : {"ecdh-sha2-nistp256,curve25519-sha256,diffie-hellman-group14-sha256",
-                             "ssh-ed25519,ecdsa-sha2-nistp256", "aes128-ctr", "aes128-ctr",
-                             "hmac-sha2-256", "hmac-sha2-256", "none", "none", "", ""})
-        p += ssh_string(list);
-    p += '\0';    // first_kex_packet_follows
-    p += u32(0);  // reserved
-    return packet(p);
-}
+using nbd_test::kexinit;
+using nbd_test::packet;
+using nbd_test::ssh_string;
+using nbd_test::u32;
 
 std::string userauth_banner(const std::string& text) {
     return packet('\x35' + ssh_string(text) + ssh_string(""));  // SSH_MSG_USERAUTH_BANNER
@@ -90,15 +68,8 @@ class FloodServer {
     };
 
     explicit FloodServer(Script script) : m_script(std::move(script)) {
-        m_listen = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        EXPECT_EQ(::bind(m_listen, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-        EXPECT_EQ(::listen(m_listen, 16), 0);
-        ::getsockname(m_listen, reinterpret_cast<sockaddr*>(&a), &len);
-        m_port = ntohs(a.sin_port);
+        m_listen = nbd_test::listen_on_loopback(16, m_port);
+        EXPECT_GE(m_listen, 0);
         m_thread = std::thread([this] { serve(); });
     }
     ~FloodServer() {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "nix_builder_doctor/probe/xray.hpp"
+#include "hostile_peer.hpp"
 
 namespace nbd::probe {
 namespace {
@@ -40,15 +41,8 @@ class FakeServer {
 
     explicit FakeServer(Mode mode, std::string reply = "")
         : m_mode(mode), m_reply(std::move(reply)) {
-        m_listen = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        EXPECT_EQ(::bind(m_listen, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-        EXPECT_EQ(::listen(m_listen, 64), 0);
-        ::getsockname(m_listen, reinterpret_cast<sockaddr*>(&a), &len);
-        m_port = ntohs(a.sin_port);
+        m_listen = nbd_test::listen_on_loopback(64, m_port);
+        EXPECT_GE(m_listen, 0);
         m_thread = std::thread([this] { serve(); });
     }
     ~FakeServer() {

@@ -22,6 +22,7 @@
 #include "nix_builder_doctor/engine/evaluator.hpp"
 #include "nix_builder_doctor/engine/rule_loader.hpp"
 #include "nix_builder_doctor/probe/xray.hpp"
+#include "hostile_peer.hpp"
 
 namespace nbd::probe {
 namespace {
@@ -35,15 +36,8 @@ class Listener {
     enum class Mode { hold, reset, flood };
     Listener(Mode mode, std::string reply, std::string flood = "")
         : m_mode(mode), m_reply(std::move(reply)), m_flood(std::move(flood)) {
-        m_listen = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        EXPECT_EQ(::bind(m_listen, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-        EXPECT_EQ(::listen(m_listen, 16), 0);
-        ::getsockname(m_listen, reinterpret_cast<sockaddr*>(&a), &len);
-        m_port = ntohs(a.sin_port);
+        m_listen = nbd_test::listen_on_loopback(16, m_port);
+        EXPECT_GE(m_listen, 0);
         m_thread = std::thread([this] { serve(); });
     }
     ~Listener() {
@@ -91,23 +85,9 @@ class Listener {
     std::thread m_thread;
 };
 
-std::string u32(std::uint32_t v) {
-    return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
-            static_cast<char>(v)};
-}
-std::string packet(const std::string& payload) {
-    std::size_t padding = 8 - (4 + 1 + payload.size()) % 8;
-    if (padding < 4) padding += 8;
-    return u32(static_cast<std::uint32_t>(1 + payload.size() + padding)) +
-           static_cast<char>(padding) + payload + std::string(padding, '\0');
-}
-std::string kexinit() {
-    std::string p = '\x14' + std::string(16, '\x42');
-    for (const std::string list : {"ecdh-sha2-nistp256", "ssh-ed25519", "aes128-ctr", "aes128-ctr",
-                                   "hmac-sha2-256", "hmac-sha2-256", "none", "none", "", ""})
-        p += u32(static_cast<std::uint32_t>(list.size())) + list;
-    return packet(p + '\0' + u32(0));
-}
+using nbd_test::kexinit;
+using nbd_test::packet;
+using nbd_test::u32;
 std::string banners(std::size_t n) {
     std::string one = packet('\x35' + u32(1) + "x" + u32(0));
     std::string out;
