@@ -836,9 +836,21 @@ class Lab:
             sock = os.path.join(self.client_dir, "nix", "var", "nix", "daemon-socket", "socket")
             self._wait(lambda: os.path.exists(sock), max(0.1, deadline - time.monotonic()), client,
                        "nix-daemon of")
+            # Nix 2.8 initialises a new store on its first connections, and two at once race
+            # ("creating symlink ... gcroots/profiles: File exists", the second client reset).
+            # Real stores are initialised long before; the lab's are new, so open each once.
+            self._open_store_once(client, max(1.0, deadline - time.monotonic()), required=True)
+            for b, node in pending:
+                if b.variant.listener == "sshd" and b.user != "root":
+                    self._open_store_once(node, max(1.0, deadline - time.monotonic()), required=False)
         except BaseException:
             self.stop()
             raise
+
+    def _open_store_once(self, node: _Node, timeout: float, required: bool) -> None:
+        rc, out, err = self._exec_in(node, ["nix-store", "--gc", "--print-roots"], timeout, None)
+        if rc != 0 and required:
+            raise LabError(f"nix-daemon of {node.name}: the first store connection failed ({rc}): {err[-500:]}")
 
     def _wait_node_up(self, node: _Node, deadline: float) -> None:
         log = os.path.join(node.dir, "node.log")
