@@ -1,4 +1,5 @@
 #include "nix_builder_doctor/cli/commands.hpp"
+#include "nix_builder_doctor/engine/message_template.hpp"
 #include "nix_builder_doctor/engine/rule_loader.hpp"
 #include "nix_builder_doctor/util/output.hpp"
 #include "nix_builder_doctor/util/strings.hpp"
@@ -39,7 +40,8 @@ int run_rules_command(const Options& options, std::ostream& out) {
             return kExitClean;
         }
         out << r.id << " (" << engine::to_string(r.severity) << ")\n" << r.title << "\n\n";
-        out << "Why:\n  " << r.rationale << "\n\nFix (placeholders are filled from the facts):\n  " << r.fix << "\n";
+        out << "Why:\n  " << engine::display_template(r.rationale)
+            << "\n\nFix ({placeholders} are filled from the facts):\n  " << engine::display_template(r.fix) << "\n";
         if (!r.where.empty()) out << "\nDecided from: " << util::join(r.where, ", ") << "  (O files, R builder files, L live probe, E explain)\n";
         if (!r.references.empty()) {
             out << "\nReferences:\n";

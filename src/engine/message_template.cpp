@@ -56,6 +56,13 @@ std::vector<std::string> template_paths(const std::string& text) {
     return out;
 }
 
+std::string display_template(const std::string& text) {
+    std::string out;
+    scan_template(
+        text, [&](const std::string& path, const std::string&) { out += "{" + path + "}"; }, [&](char c) { out += c; });
+    return out;
+}
+
 std::string render_template(const std::string& text, const Scope& scope) {
     std::string out;
     scan_template(

@@ -383,6 +383,13 @@ TEST_F(Cli, RulesShowsOne) {
     for (const auto& ref : rule["references"]) EXPECT_NE(std::string::npos, r.out.find(ref.get<std::string>()));
 }
 
+TEST_F(Cli, RulesIdShowsLiteralBracesOnce) {
+    const auto r = run_binary({"rules", "nixos.lib-not-in-scope"});
+    EXPECT_EQ(0, r.exit_code) << describe(r);
+    EXPECT_NE(std::string::npos, r.out.find("`{ config, pkgs, lib, ... }:`")) << r.out;
+    EXPECT_EQ(std::string::npos, r.out.find("{{")) << r.out;
+}
+
 TEST_F(Cli, RulesWithAMisspelledIdSuggests) {
     const auto r = run_binary({"rules", "hostkey.unknwn-to-root"});
     EXPECT_EQ(2, r.exit_code) << describe(r);

@@ -10,6 +10,7 @@ namespace {
 
 using nlohmann::json;
 using nbd::engine::expand_for_each;
+using nbd::engine::display_template;
 using nbd::engine::render_template;
 using nbd::engine::Scope;
 
@@ -87,6 +88,11 @@ TEST(EngineTemplate, AdjacentPlaceholders) {
 
 TEST(EngineTemplate, EmptyScopeRendersPlaceholdersAsNothing) {
     EXPECT_EQ("x  y fb", render_template("x {a} y {b|fb}", Scope{}));
+}
+
+TEST(EngineTemplate, DisplayShowsPlaceholdersAndResolvesEscapes) {
+    EXPECT_EQ("at {file}: `{ config, lib, ... }:` as {/principal/name}",
+              display_template("at {file}: `{{ config, lib, ... }}:` as {/principal/name|root}"));
 }
 
 }  // namespace
