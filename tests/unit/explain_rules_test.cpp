@@ -227,6 +227,15 @@ TEST(ExplainRules, RecogniseEveryVersionsWording) {
         {"cannot build on 'ssh://r@b': error: 'nix-store --serve' protocol mismatch from 'b', got 'started", "sshconfig.control-master-breaks-ssh-ng"},
         {"debug1: auto-mux: Trying existing master", "sshconfig.control-master-breaks-ssh-ng"},
         {"Couldn't execute /Users/u/.nix-profile/bin/zsh -c \"echo started\": No such file or directory", "install.shell-unusable"},
+        // A ProxyJump host refusing the key: ssh's kex_exchange_identification is its consequence.
+        {"jump@bastion: Permission denied (publickey).\nkex_exchange_identification: Connection closed by remote host\nConnection closed by UNKNOWN port 65535\ncannot build on 'ssh://nix@b': error: cannot connect to 'nix@b'", "auth.key-not-authorized"},
+        {"cannot build on 'ssh-ng://nix@b': error: failed to start SSH connection to 'nix@b': jump@bastion: Permission denied (publickey).\nkex_exchange_identification: Connection closed by remote host", "auth.key-not-authorized"},
+        // A newer client's feature that an older builder does not know (ca-references, 2.4pre).
+        {"cannot build on 'ssh-ng://nix@b': error: experimental Nix feature 'ca-references' is disabled; use '--extra-experimental-features ca-references' to override", "remote.version-skew"},
+        {"error: experimental Nix feature 'ca-references' is disabled; use '--experimental-features ca-references' to override", "none"},
+        // Nix 2.0-2.3 takes an entry without ssh:// that starts with local/remote/auto as a store URI.
+        {"cannot build on 'localbuilder': error: don't know how to open Nix store 'localbuilder'", "machines.unknown-scheme"},
+        {"error: don't know how to open Nix store 'foo'", "none"},
         // An old nix-store first on the builder's PATH; the same words with no builder are local.
         {"error: current Nix store schema is version 10, but I only support 7\nerror: cannot connect to 'root@b'", "remote.old-nix-on-path"},
         {"error: current Nix store schema is version 10, but I only support 7", "none"},
