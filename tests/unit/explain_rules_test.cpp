@@ -233,7 +233,7 @@ TEST(ExplainRules, RecogniseEveryVersionsWording) {
         // A newer client's feature that an older builder does not know (ca-references, 2.4pre).
         {"cannot build on 'ssh-ng://nix@b': error: experimental Nix feature 'ca-references' is disabled; use '--extra-experimental-features ca-references' to override", "remote.version-skew"},
         {"error: experimental Nix feature 'ca-references' is disabled; use '--experimental-features ca-references' to override", "none"},
-        // Nix 2.0-2.3 takes an entry without ssh:// that starts with local/remote/auto as a store URI.
+        // Nix (Machine::Machine, 2.x and Lix) takes an entry without ssh:// that starts with local/remote/auto as a store URI.
         {"cannot build on 'localbuilder': error: don't know how to open Nix store 'localbuilder'", "machines.unknown-scheme"},
         {"error: don't know how to open Nix store 'foo'", "none"},
         // An old nix-store first on the builder's PATH; the same words with no builder are local.
