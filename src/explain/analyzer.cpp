@@ -29,6 +29,13 @@ std::vector<ExplainSpec> parse_specs(const std::vector<engine::Rule>& rules) {
     return specs;
 }
 
+// The rules again, each with its explain.patterns_with_builder as its log patterns.
+std::vector<engine::Rule> with_builder_patterns(const std::vector<engine::Rule>& rules, const std::vector<ExplainSpec>& specs) {
+    std::vector<engine::Rule> out = rules;
+    for (std::size_t r = 0; r < out.size(); ++r) out[r].log_patterns = specs[r].patterns_with_builder;
+    return out;
+}
+
 struct Block {
     std::string builder;
     long long line = 0;
@@ -39,8 +46,9 @@ struct Block {
 // The state of one pass over a log.
 class Scan {
 public:
-    Scan(const std::vector<engine::Rule>& rules, const std::vector<ExplainSpec>& specs, const RuleMatcher& matcher)
-        : m_rules(rules), m_specs(specs), m_matcher(matcher) {}
+    Scan(const std::vector<engine::Rule>& rules, const std::vector<ExplainSpec>& specs, const RuleMatcher& matcher,
+         const RuleMatcher& builder_matcher)
+        : m_rules(rules), m_specs(specs), m_matcher(matcher), m_builder_matcher(builder_matcher) {}
 
     void feed(const LogLine& line);
     // Hits for the `cannot build on` lines no pattern explained, then everything in log order.
@@ -54,7 +62,11 @@ private:
     }
     void record(Hit hit) {
         const auto key = std::make_pair(hit.rule, hit.builder);
-        if (m_seen.count(key) || m_seen.size() >= kMaxHits) return;
+        if (auto it = m_seen.find(key); it != m_seen.end()) {
+            if (!hit.needs_builder) m_hits[it->second].needs_builder = false;  // a pattern of its own confirms it
+            return;
+        }
+        if (m_seen.size() >= kMaxHits) return;
         m_seen.emplace(key, m_hits.size());
         m_hits.push_back(std::move(hit));
     }
@@ -62,6 +74,7 @@ private:
     const std::vector<engine::Rule>& m_rules;
     const std::vector<ExplainSpec>& m_specs;
     const RuleMatcher& m_matcher;
+    const RuleMatcher& m_builder_matcher;
     std::vector<Hit> m_hits;
     std::map<std::pair<std::size_t, std::string>, std::size_t> m_seen;
     std::vector<Block> m_blocks;
@@ -114,16 +127,20 @@ void Scan::feed(const LogLine& line) {
             note_builder(*b);
         }
     }
-    for (std::size_t r : m_matcher.match(match_text, m_previous)) {
+    auto take = [&](std::size_t r, bool needs_builder) {
         const ExplainSpec& spec = m_specs[r];
         const bool about_builder = spec.scope == Scope::builder || spec.scope == Scope::builder_line;
         std::string builder = named;
         if (builder.empty() && about_builder) builder = m_building_on;
-        if (spec.scope == Scope::builder_line && builder.empty()) continue;
-        if (spec.scope == Scope::local && !named.empty()) continue;
+        if (spec.scope == Scope::builder_line && builder.empty()) return;
+        if (spec.scope == Scope::local && !named.empty()) return;
         if (m_block != kNoBlock && spec.role != Role::consequence) m_blocks[static_cast<std::size_t>(m_block)].explained = true;
-        record(Hit{r, builder, line.number, text, m_block, line.build_log});
-    }
+        Hit hit{r, builder, line.number, text, m_block, line.build_log};
+        hit.needs_builder = needs_builder;
+        record(std::move(hit));
+    };
+    for (std::size_t r : m_matcher.match(match_text, m_previous)) take(r, false);
+    for (std::size_t r : m_builder_matcher.match(match_text, m_previous)) take(r, true);
     m_previous = text;
 }
 
@@ -135,6 +152,18 @@ std::vector<Hit> Scan::finish() {
         for (std::size_t b = 0; b < m_blocks.size(); ++b)
             if (!m_blocks[b].explained)
                 record(Hit{fallback, m_blocks[b].builder, m_blocks[b].line, m_blocks[b].text, static_cast<int>(b), false});
+    // Without a builder in the log no remote build was tried: the local machine's own refusal
+    // ("..., but I am a 'x86_64-linux'") is then no builder's fault.
+    if (m_builders.empty())
+        m_hits.erase(std::remove_if(m_hits.begin(), m_hits.end(), [](const Hit& h) { return h.needs_builder; }), m_hits.end());
+    // Builders named, none failed: the match stands for another rule (none of them fits).
+    if (!m_builders.empty() && m_blocks.empty())
+        for (auto& h : m_hits) {
+            const std::string& other = m_specs[h.rule].when_builders_named;
+            if (other.empty()) continue;
+            for (std::size_t r = 0; r < m_rules.size(); ++r)
+                if (m_rules[r].id == other) h.rule = r;
+        }
     std::stable_sort(m_hits.begin(), m_hits.end(), [](const Hit& a, const Hit& b) { return a.line < b.line; });
     return std::move(m_hits);
 }
@@ -142,11 +171,14 @@ std::vector<Hit> Scan::finish() {
 }  // namespace
 
 Explainer::Explainer(std::vector<engine::Rule> rules)
-    : m_rules(std::move(rules)), m_specs(parse_specs(m_rules)), m_matcher(m_rules) {}
+    : m_rules(std::move(rules)),
+      m_specs(parse_specs(m_rules)),
+      m_matcher(m_rules),
+      m_builder_matcher(with_builder_patterns(m_rules, m_specs)) {}
 
 ExplainResult Explainer::explain(std::istream& log) const {
     LogReader reader(log);
-    Scan scan(m_rules, m_specs, m_matcher);
+    Scan scan(m_rules, m_specs, m_matcher, m_builder_matcher);
     while (auto line = reader.next()) scan.feed(*line);
     std::vector<Hit> hits = scan.finish();
 

@@ -5,7 +5,7 @@
 namespace nbd::explain {
 namespace {
 
-const std::set<std::string> kKnownKeys = {"role", "scope", "rank", "cause", "fix", "alternatives", "resolved_by", "check", "fallback", "after_cause"};
+const std::set<std::string> kKnownKeys = {"role", "scope", "rank", "cause", "fix", "alternatives", "resolved_by", "check", "fallback", "after_cause", "patterns_with_builder", "when_builders_named"};
 
 std::string text_field(const nlohmann::json& j, const char* key, const std::string& id, std::vector<std::string>& problems) {
     if (!j.contains(key)) return "";
@@ -49,6 +49,16 @@ ExplainSpec parse_explain_spec(const engine::Rule& rule, std::vector<std::string
     spec.fix = text_field(j, "fix", id, problems);
     spec.check = text_field(j, "check", id, problems);
     spec.after_cause = text_field(j, "after_cause", id, problems);
+    spec.when_builders_named = text_field(j, "when_builders_named", id, problems);
+    if (j.contains("patterns_with_builder")) {
+        bool ok = j["patterns_with_builder"].is_array();
+        if (ok)
+            for (const auto& p : j["patterns_with_builder"]) {
+                if (p.is_string() && p.get<std::string>().size() >= 3) spec.patterns_with_builder.push_back(p.get<std::string>());
+                else ok = false;
+            }
+        if (!ok) problems.push_back(id + ": explain.patterns_with_builder must be an array of regexes (3 characters or more)");
+    }
     if (j.contains("fallback")) {
         if (j["fallback"].is_boolean()) spec.fallback = j["fallback"].get<bool>();
         else problems.push_back(id + ": explain.fallback must be true or false");

@@ -80,6 +80,30 @@ std::string sanitize_utf8(std::string_view text) {
     return out;
 }
 
+std::string normalize_quotes(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        // U+2018 and U+2019 (Nix 1.x and some 2.x messages): "cannot connect to ‘host’".
+        if (c == '\xe2' && i + 2 < text.size() && text[i + 1] == '\x80' && (text[i + 2] == '\x98' || text[i + 2] == '\x99')) {
+            out += '\'';
+            i += 2;
+            continue;
+        }
+        // Older Nix 1.x quoted as `this': a backquote that an apostrophe closes (not a Markdown `span`).
+        if (c == '`') {
+            const std::size_t close = text.find_first_of("`'", i + 1);
+            if (close != std::string_view::npos && text[close] == '\'' && close > i + 1) {
+                out += '\'';
+                continue;
+            }
+        }
+        out += c;
+    }
+    return out;
+}
+
 CleanLine clean_line(std::string_view raw) {
     while (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
     // A progress bar redraws with "\r\x1b[K": what stays on screen is the last non-blank part.
@@ -93,7 +117,7 @@ CleanLine clean_line(std::string_view raw) {
         end = cr;
     }
     CleanLine out;
-    const std::string clean = sanitize_utf8(visible);
+    const std::string clean = normalize_quotes(sanitize_utf8(visible));
     std::string_view text = util::trim(clean, " \t");
     // A builder's own log as Nix 2.4+ quotes it: "       > text".
     if (text == ">" || util::starts_with(text, "> ")) {

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -34,6 +36,24 @@ struct Job {
     probe::XrayResult xray_result;
     probe::GroundTruthResult truth_result;
 };
+
+// The store schema a `nix-store --version` line's Nix reads: 7 for Nix 1.x, 10 since 2.0 (the
+// version of local-store.hh's nixSchemaVersion); 0 when the line names no version.
+int schema_supported(const std::string& version_line) {
+    const auto close = version_line.find(") ");
+    const std::string version = close == std::string::npos ? "" : version_line.substr(close + 2);
+    if (version.empty() || !std::isdigit(static_cast<unsigned char>(version[0]))) return 0;
+    return std::atoi(version.c_str()) >= 2 ? 10 : 7;
+}
+
+// The schema the builder's store is at (/nix/var/nix/db/schema); 0 when unknown.
+int store_schema(MemoryFileSystem& fs) {
+    const auto r = fs.read("/nix/var/nix/db/schema");
+    if (r.status != parse::ReadStatus::ok) return 0;
+    const std::string text(util::trim(r.text));
+    if (text.empty() || text.size() > 4 || text.find_first_not_of("0123456789") != std::string::npos) return 0;
+    return std::atoi(text.c_str());
+}
 
 std::vector<probe::CandidateKey> candidate_keys(const nlohmann::json& view) {
     std::vector<probe::CandidateKey> keys;
@@ -449,6 +469,11 @@ void gather_live(GatherContext& ctx) {
         auto remote = describe_remote(ctx, snapshot.fs, b, "ssh", snapshot.user);
         remote["nix_version"] = snapshot.nix_version;
         remote["path"] = snapshot.path;
+        // An old nix-store first on the PATH of ssh commands refuses a store a newer Nix upgraded.
+        remote["store_schema"] = store_schema(snapshot.fs);
+        remote["path_nix_schema_supported"] = schema_supported(snapshot.nix_version);
+        remote["old_nix_on_path"] = remote["store_schema"].get<int>() > 0 && remote["path_nix_schema_supported"].get<int>() > 0 &&
+                                    remote["store_schema"].get<int>() > remote["path_nix_schema_supported"].get<int>();
         remote["stale_daemon_config"] = snapshot.daemon_started > 0 && snapshot.nix_conf_changed > snapshot.daemon_started;
         // What the probes saw beats what the files suggest (sshd may run with another config
         // file than /etc/ssh/sshd_config): file verdicts stand only where the probes are silent.

@@ -80,7 +80,7 @@ echo "@@nbd-groups $(id -Gn)"
 echo "@@nbd-home $HOME"
 echo "@@nbd-path $PATH"
 echo "@@nbd-nix $(nix-store --version 2>/dev/null | head -n 1)"
-for f in /etc/nix/nix.conf /etc/passwd /etc/group /etc/ssh/sshd_config /etc/ssh/sshd_config.d/* /etc/ssh/ssh_host_*_key.pub \
+for f in /etc/nix/nix.conf /nix/var/nix/db/schema /etc/passwd /etc/group /etc/ssh/sshd_config /etc/ssh/sshd_config.d/* /etc/ssh/ssh_host_*_key.pub \
          "$HOME/.ssh/authorized_keys" "$HOME/.ssh/authorized_keys2"; do
   nbd_entry "$f" read
 done

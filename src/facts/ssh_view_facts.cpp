@@ -237,6 +237,18 @@ ViewResult view_builder(GatherContext& ctx, Caches& caches, const Viewer& v, con
         if (o.update_host_keys.value != may.update_host_keys.value && may.update_host_keys.value != "no")
             j["update_host_keys"] = setting(may.update_host_keys);
     }
+    // Connection sharing: ssh joins (or becomes) a master at ControlPath. A master Nix did not start
+    // skips its `LocalCommand echo started` (NixOS/nix#8329, #14132): a hang, or "got 'started'".
+    {
+        const std::string master = util::to_lower(j["control_master"]["value"].get<std::string>());
+        const bool path = o.control_path.set && !o.control_path.value.empty() && util::to_lower(o.control_path.value) != "none";
+        j["control_path"] = setting(o.control_path);
+        j["multiplexes"] = path && master != "no";
+        j["multiplexes_how"] = path && master != "no"
+                                   ? "ControlMaster " + j["control_master"]["value"].get<std::string>() + " (" + j["control_master"]["origin"].get<std::string>() +
+                                         ") with ControlPath " + o.control_path.as_written + " (" + o.control_path.origin.describe() + ")"
+                                   : "";
+    }
     const bool dev_null = std::find(o.user_known_hosts_files.values.begin(), o.user_known_hosts_files.values.end(),
                                     "/dev/null") != o.user_known_hosts_files.values.end();
     j["host_key_checking_disabled"] = strict == "no" || strict == "off" || dev_null;
@@ -350,6 +362,11 @@ void gather_ssh_views(GatherContext& ctx) {
                                    ? " (" + ctx.user->name + "'s own known_hosts has a key for it: accepting it as " + ctx.user->name +
                                          " does not help root)"
                                    : "";
+        // Whose ssh shares connections for this builder: root's under the daemon, --user's without it.
+        b["multiplexing_how"] = "";
+        if (b["ssh"]["multiplexes"].get<bool>()) b["multiplexing_how"] = ctx.principal + "'s ssh has " + b["ssh"]["multiplexes_how"].get<std::string>();
+        else if (!b["user_view"].is_null() && b["user_view"]["multiplexes"].get<bool>())
+            b["multiplexing_how"] = ctx.user->name + "'s ssh has " + b["user_view"]["multiplexes_how"].get<std::string>();
         const auto& known = b["ssh"]["known_hosts"];
         b["host_key_unknown_to_principal"] = !known["has_key"].get<bool>() && known["unreadable_files"].get<int>() == 0 &&
                                              !b["ssh"]["accepts_unknown_host_keys"].get<bool>() &&
@@ -378,6 +395,26 @@ void gather_ssh_views(GatherContext& ctx) {
         const std::string fp = id.value("fingerprint", "");
         if (!fp.empty() && user_fingerprints.count(fp))
             keys["shared_with_user"].push_back({{"path", path}, {"user_path", user_fingerprints[fp]}, {"fingerprint", fp}});
+    }
+    // Nix 2.15-2.24 has ssh run `echo started` as LocalCommand with $SHELL, which a login takes
+    // from passwd. A shell that is gone (a removed ~/.nix-profile/bin/zsh) breaks every SSH store
+    // for ssh run by that account (--user's nix copy; Nix without a daemon). Judged only for a
+    // shell in the account's own home (a Nix profile) whose directory is there, so a partial tree
+    // without /bin does not read as a missing /bin/bash.
+    f["login_shells_missing"] = nlohmann::json::array();
+    bool any_ssh = false;
+    for (const auto& b : f["builders"]) any_ssh = any_ssh || b.value("is_ssh", false);
+    std::vector<const Account*> runs_ssh;
+    if (ctx.user) runs_ssh.push_back(&*ctx.user);
+    if (ctx.principal != "root" && (!ctx.user || ctx.user->name != ctx.principal))
+        if (const Account* p = ctx.accounts.by_name(ctx.principal)) runs_ssh.push_back(p);
+    for (const Account* a : any_ssh ? runs_ssh : std::vector<const Account*>{}) {
+        const std::string& shell = a->shell;
+        if (a->home.size() < 2 || !util::starts_with(shell, a->home + "/")) continue;
+        if (ctx.fs.stat(shell) || ctx.fs.access_denied(shell)) continue;
+        const auto dir = ctx.fs.stat(shell.substr(0, shell.rfind('/') == 0 ? 1 : shell.rfind('/')));
+        if (!dir || !dir->is_directory) continue;
+        f["login_shells_missing"].push_back({{"user", a->name}, {"shell", shell}, {"file", "/etc/passwd"}, {"line", a->line}});
     }
     keys["ssh_dir_problems"] = nlohmann::json::array();
     if (!f["builders"].empty()) add_ssh_dir_problems(ctx, principal, keys["ssh_dir_problems"]);

@@ -50,6 +50,15 @@ TEST(ExplainReader, MakesBinaryJunkPrintableUtf8) {
     EXPECT_EQ("???", sanitize_utf8("\xed\xa0\x80"));                     // a UTF-16 surrogate does not
 }
 
+TEST(ExplainReader, ReadsNix1QuotesAsTodaysQuotes) {
+    // Nix 1.x: "\u2018nixbld\u2019" and older "`root@host'"; a Markdown `span` and other text stay.
+    EXPECT_EQ("error: the group 'nixbld' specified in 'build-users-group' does not exist",
+              clean_line("error: the group \xe2\x80\x98nixbld\xe2\x80\x99 specified in \xe2\x80\x98" "build-users-group\xe2\x80\x99 does not exist").text);
+    EXPECT_EQ("building '/nix/store/x.drv' on 'buildfarm@kyle'", clean_line("building `/nix/store/x.drv' on `buildfarm@kyle'").text);
+    EXPECT_EQ("Building profile `system` for node `laptop`", clean_line("Building profile `system` for node `laptop`").text);
+    EXPECT_EQ("\xe2\x80\x9cquoted\xe2\x80\x9d", clean_line("\xe2\x80\x9cquoted\xe2\x80\x9d").text);
+}
+
 TEST(ExplainReader, CountsPhysicalLinesAndHandlesCrlf) {
     const auto lines = read_all("one\r\ntwo\r\n\r\nfour");
     ASSERT_EQ(4u, lines.size());

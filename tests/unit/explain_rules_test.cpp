@@ -53,7 +53,7 @@ TEST(ExplainRules, EveryRuleWithPatternsSaysWhatTheLogMeansAndHowToFixIt) {
     int with_patterns = 0;
     for (const auto& r : rules()) {
         const ExplainSpec s = spec_of(r);
-        if (r.log_patterns.empty()) {
+        if (r.log_patterns.empty() && s.patterns_with_builder.empty()) {
             EXPECT_TRUE(r.explain.is_null()) << r.id << " has explain data but no log patterns";
             continue;
         }
@@ -85,6 +85,10 @@ TEST(ExplainRules, NamesOnlyRulesThatExist) {
             const auto other = std::find_if(rules().begin(), rules().end(), [&](const engine::Rule& x) { return x.id == id; });
             ASSERT_NE(other, rules().end());
             EXPECT_FALSE(other->log_patterns.empty()) << r.id << ": " << id << " has no patterns to resolve it with";
+        }
+        if (!s.when_builders_named.empty()) {
+            EXPECT_TRUE(ids.count(s.when_builders_named)) << r.id << " names " << s.when_builders_named;
+            EXPECT_NE(r.id, s.when_builders_named);
         }
         if (!s.check.empty()) {
             std::istringstream selectors(s.check);
@@ -145,22 +149,30 @@ TEST(ExplainRules, RecogniseEveryVersionsWording) {
         {"error: you are not privileged to build input-addressed derivations", "remote.user-not-trusted"},
         // The ssh-ng connection dropping: up to 2.19, then 2.20+, and 2.15+'s readiness check.
         {"cannot build on 'ssh-ng://b': error: cannot open connection to remote store 'ssh-ng://b': error: unexpected end-of-file", "remote.connection-failed"},
-        {"cannot build on 'ssh-ng://b': error: cannot open connection to remote store 'ssh-ng://b': error: Nix daemon disconnected unexpectedly (maybe it crashed?)", "remote.connection-failed"},
+        // 2.20+: ssh got through (2.15+ checks that first), then the remote program was gone at once.
+        {"cannot build on 'ssh-ng://b': error: cannot open connection to remote store 'ssh-ng://b': error: Nix daemon disconnected unexpectedly (maybe it crashed?)", "remote.nix-not-found"},
+        {"error: Nix daemon disconnected unexpectedly (maybe it crashed?)", "none"},
         {"error: failed to start SSH connection to 'b'", "remote.connection-failed"},
         {"error: failed to start SSH master connection to 'b'", "remote.connection-failed"},
         {"unable to open SSH connection to 'ssh://b': cannot connect to 'b'; trying other available machines...", "remote.connection-failed"},
         // A `cannot build on` line no pattern knows still names its builder.
         {"cannot build on 'ssh://b': some new message", "remote.connection-failed"},
-        // The local fallback: 2.0/2.1, 2.2-2.29, 2.30-2.33, 2.34+.
-        {"error: a 'aarch64-linux' is required to build '/nix/store/a.drv', but I am a 'x86_64-linux'", "machines.no-builder-for-system"},
-        {"error: a 'aarch64-linux' with features {} is required to build '/nix/store/a.drv', but I am a 'x86_64-linux' with features {}", "machines.no-builder-for-system"},
-        {"error: Cannot build '/nix/store/a.drv'.\n       Reason: required system or feature not available\n       Required system: 'aarch64-linux' with features {}\n       Current system: 'x86_64-linux' with features {kvm}", "machines.no-builder-for-system"},
+        // The local fallback after remote building was tried: 2.0/2.1, 2.2-2.29, 2.30-2.33, 2.34+.
+        {"copying 0 paths to 'ssh://b'\nerror: a 'aarch64-linux' is required to build '/nix/store/a.drv', but I am a 'x86_64-linux'", "machines.no-builder-for-system"},
+        {"building '/nix/store/b.drv' on 'ssh://b'\nerror: a 'aarch64-linux' with features {} is required to build '/nix/store/a.drv', but I am a 'x86_64-linux' with features {}", "machines.no-builder-for-system"},
+        {"building '/nix/store/b.drv' on 'ssh://b'\nerror: Cannot build '/nix/store/a.drv'.\n       Reason: required system or feature not available\n       Required system: 'aarch64-linux' with features {}\n       Current system: 'x86_64-linux' with features {kvm}", "machines.no-builder-for-system"},
+        // The same with no builder in the log: no remote build was tried (no builder at all for a
+        // foreign system is not a builder fault the catalog names).
+        {"error: a 'aarch64-linux' is required to build '/nix/store/a.drv', but I am a 'x86_64-linux'", "none"},
+        {"error: Cannot build '/nix/store/a.drv'.\n       Reason: required system or feature not available\n       Required system: 'aarch64-linux' with features {}\n       Current system: 'x86_64-linux' with features {kvm}", "none"},
         {"error: Cannot build '/nix/store/a.drv'.\n       Reason: required system or feature not available\n       Required system: 'x86_64-linux' with features {}\n       Current system: 'x86_64-linux' with features {kvm}", "nixconf.no-usable-builders"},
-        {"error: Cannot build '/nix/store/a.drv'.\n       Reason: platform mismatch", "machines.no-builder-for-system"},
-        {"error: Cannot build '/nix/store/a.drv'.\n       Reason: missing system features", "machines.no-builder-for-system"},
+        {"building '/nix/store/b.drv' on 'ssh://b'\nerror: Cannot build '/nix/store/a.drv'.\n       Reason: platform mismatch", "machines.no-builder-for-system"},
+        {"building '/nix/store/b.drv' on 'ssh://b'\nerror: Cannot build '/nix/store/a.drv'.\n       Reason: missing system features", "machines.no-builder-for-system"},
         {"error: Cannot build '/nix/store/a.drv'.\n       Reason: local builds are disabled (max-jobs = 0)", "nixconf.no-usable-builders"},
         // max-jobs = 0: 2.0-2.3, 2.4-2.21, 2.22+.
         {"error: unable to start any build; either increase '--max-jobs' or enable remote builds", "nixconf.no-usable-builders"},
+        // ... with a builder named that did not fail: there were builders, none fits.
+        {"$ nix-store --realise --builders 'ssh://root@b x86_64-linux' -j0 /nix/store/a.drv\nerror: unable to start any build; either increase '--max-jobs' or enable remote builds", "machines.no-builder-for-system"},
         {"error: unable to start any build; either increase '--max-jobs' or enable remote builds.", "nixconf.no-usable-builders"},
         {"error: Unable to start any build; either increase '--max-jobs' or enable remote builds.", "nixconf.no-usable-builders"},
         {"error: unable to start any build; remote machines may not have all required system features.", "machines.no-builder-for-system"},
@@ -208,6 +220,25 @@ TEST(ExplainRules, RecogniseEveryVersionsWording) {
         {"Enter passphrase for key '/root/.ssh/id_ed25519':", "keys.passphrase-protected"},
         {"Bad owner or permissions on /root/.ssh/config", "keys.ssh-dir-permissions"},
         {"fish: Unknown command: nix-store", "remote.nix-not-found"},
+        {"  \xe2\x94\x82   \xe2\x95\xb0\xe2\x94\x80\xe2\x94\x80 Command `nix-store` not found", "remote.nix-not-found"},
+        {"zsh:1: command not found: nix-daemon", "remote.nix-not-found"},
+        // ssh connection sharing (NixOS/nix#14132, #8329); $SHELL for LocalCommand (#8750).
+        {"error: cannot open connection to remote store 'ssh-ng://foo@b': error: protocol mismatch, got 'started", "sshconfig.control-master-breaks-ssh-ng"},
+        {"cannot build on 'ssh://r@b': error: 'nix-store --serve' protocol mismatch from 'b', got 'started", "sshconfig.control-master-breaks-ssh-ng"},
+        {"debug1: auto-mux: Trying existing master", "sshconfig.control-master-breaks-ssh-ng"},
+        {"Couldn't execute /Users/u/.nix-profile/bin/zsh -c \"echo started\": No such file or directory", "install.shell-unusable"},
+        // A ProxyJump host refusing the key: ssh's kex_exchange_identification is its consequence.
+        {"jump@bastion: Permission denied (publickey).\nkex_exchange_identification: Connection closed by remote host\nConnection closed by UNKNOWN port 65535\ncannot build on 'ssh://nix@b': error: cannot connect to 'nix@b'", "auth.key-not-authorized"},
+        {"cannot build on 'ssh-ng://nix@b': error: failed to start SSH connection to 'nix@b': jump@bastion: Permission denied (publickey).\nkex_exchange_identification: Connection closed by remote host", "auth.key-not-authorized"},
+        // A newer client's feature that an older builder does not know (ca-references, 2.4pre).
+        {"cannot build on 'ssh-ng://nix@b': error: experimental Nix feature 'ca-references' is disabled; use '--extra-experimental-features ca-references' to override", "remote.version-skew"},
+        {"error: experimental Nix feature 'ca-references' is disabled; use '--experimental-features ca-references' to override", "none"},
+        // Nix (Machine::Machine, 2.x and Lix) takes an entry without ssh:// that starts with local/remote/auto as a store URI.
+        {"cannot build on 'localbuilder': error: don't know how to open Nix store 'localbuilder'", "machines.unknown-scheme"},
+        {"error: don't know how to open Nix store 'foo'", "none"},
+        // An old nix-store first on the builder's PATH; the same words with no builder are local.
+        {"error: current Nix store schema is version 10, but I only support 7\nerror: cannot connect to 'root@b'", "remote.old-nix-on-path"},
+        {"error: current Nix store schema is version 10, but I only support 7", "none"},
         {"sh: 1: nix-daemon: not found", "remote.nix-not-found"},
         {"error: unable to execute 'ssh': No such file or directory", "install.ssh-missing"},
         // sshd's own log on the builder.

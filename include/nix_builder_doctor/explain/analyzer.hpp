@@ -40,6 +40,7 @@ private:
     std::vector<engine::Rule> m_rules;
     std::vector<ExplainSpec> m_specs;
     RuleMatcher m_matcher;
+    RuleMatcher m_builder_matcher;  // each rule's explain.patterns_with_builder, same rule indices
 };
 
 }  // namespace nbd::explain

@@ -44,6 +44,13 @@ struct ExplainSpec {
     std::vector<std::string> resolved_by;  // rules whose match explains this one better
     std::string check;                     // selectors for `check --select` that decide it
     bool fallback = false;  // stands for a `cannot build on` failure no pattern recognises
+    // Patterns that are the local machine's own refusal ("... is required to build ..., but I am
+    // a ..."): they count for this rule only when the log names a builder, since without one no
+    // remote build was tried (no builder at all for a foreign system: no catalog rule).
+    std::vector<std::string> patterns_with_builder;
+    // Another rule that stands for this match when the log names builders and none of them
+    // failed ("unable to start any build" with `--builders 'ssh://h x86_64-linux'`: none fits).
+    std::string when_builders_named;
 };
 
 // The spec of a rule; problems with the `explain` object are appended as "id: problem".

@@ -47,6 +47,8 @@ CleanLine clean_line(std::string_view raw);
 std::string strip_ansi(std::string_view text);
 // Invalid UTF-8 bytes become '?', control bytes become spaces (NUL and DEL are dropped).
 std::string sanitize_utf8(std::string_view text);
+// Nix 1.x quoting as today's: U+2018/U+2019 and a backquote closed by an apostrophe become '.
+std::string normalize_quotes(std::string_view text);
 
 struct LogLine {
     long long number = 0;  // 1-based physical line number of the line's first part

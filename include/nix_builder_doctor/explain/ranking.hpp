@@ -21,6 +21,7 @@ struct Hit {
     std::string text;
     int block = kNoBlock;  // index of the `cannot build on` block it was found in
     bool build_log = false;
+    bool needs_builder = false;  // found only by the rule's patterns_with_builder
 };
 
 struct RankedHit {
