@@ -191,6 +191,7 @@ std::vector<std::string> ssh_prefix(const GroundTruthTarget& t) {
     argv.push_back("-x");
     argv.insert(argv.end(), t.ssh_options.begin(), t.ssh_options.end());
     if (t.identity_file) argv.insert(argv.end(), {"-i", *t.identity_file});
+    if (t.compress) argv.push_back("-C");
     if (t.pinned_known_host) {
         // Nix writes "host key" to a temporary file given as UserKnownHostsFile; the same lookup,
         // without writing anything.
