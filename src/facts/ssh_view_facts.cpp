@@ -151,7 +151,7 @@ nlohmann::json identities_for(GatherContext& ctx, Caches& caches, const Viewer& 
     return list;
 }
 
-nlohmann::json identity_summary(const nlohmann::json& identities, const nlohmann::json& builder) {
+nlohmann::json identity_summary(const nlohmann::json& identities, const nlohmann::json& builder, bool principal) {
     int existing = 0, usable = 0, encrypted = 0, denied = 0;
     for (const auto& id : identities) {
         if (id.value("denied", false)) ++denied;
@@ -165,7 +165,9 @@ nlohmann::json identity_summary(const nlohmann::json& identities, const nlohmann
             {"usable", usable},
             {"encrypted", encrypted},
             {"denied", denied},
-            {"none", existing == 0 && denied == 0},
+            // A key the machines entry names but that is missing is machines.identity-missing's
+            // finding (one cause, one finding): "none" means nothing names a key at all.
+            {"none", existing == 0 && denied == 0 && !(principal && !builder["ssh_key"].is_null())},
             // ssh can use none of them without a passphrase, and the daemon has no agent.
             {"passphrase_blocks", machines_key_encrypted || (existing > 0 && encrypted == existing)},
             {"machines_key_encrypted", machines_key_encrypted}};
@@ -193,7 +195,7 @@ ViewResult view_builder(GatherContext& ctx, Caches& caches, const Viewer& v, con
     target.host = builder["host"];
     if (machine.store.has_user) target.user = machine.store.user;
     if (machine.store.port) target.port = static_cast<int>(*machine.store.port);
-    if (v.role == "principal" && machine.ssh_key) target.identity_files.push_back(*machine.ssh_key);
+    if (v.role == "principal" && machine.identity_file) target.identity_files.push_back(*machine.identity_file);
     target.local_user = v.name;
     target.local_home = v.home;
     target.local_uid = v.uid;
@@ -260,7 +262,7 @@ ViewResult view_builder(GatherContext& ctx, Caches& caches, const Viewer& v, con
     j["effective_user"] = o.user.value;
 
     j["identities"] = identities_for(ctx, caches, v, o, builder);
-    j["identity_summary"] = identity_summary(j["identities"], builder);
+    j["identity_summary"] = identity_summary(j["identities"], builder, v.role == "principal");
     auto keys = known_host_keys(ctx, caches, v, o, builder, v.role == "principal");
     j["known_hosts"] = keys.facts;
     r.keys = std::move(keys.keys);
