@@ -151,7 +151,8 @@ nlohmann::json identities_for(GatherContext& ctx, Caches& caches, const Viewer& 
     return list;
 }
 
-nlohmann::json identity_summary(const nlohmann::json& identities, const nlohmann::json& builder, bool principal) {
+nlohmann::json identity_summary(const nlohmann::json& identities, const nlohmann::json& builder, bool principal,
+                                const std::string& home) {
     int existing = 0, usable = 0, encrypted = 0, denied = 0;
     for (const auto& id : identities) {
         if (id.value("denied", false)) ++denied;
@@ -161,7 +162,20 @@ nlohmann::json identity_summary(const nlohmann::json& identities, const nlohmann
         if (id.value("encrypted", false)) ++encrypted;
     }
     const bool machines_key_encrypted = !builder["ssh_key"].is_null() && builder["ssh_key"].value("encrypted", false);
+    // For keys.no-identity: what was looked at. An IdentityFile that names a missing file is said
+    // as such (the message must not claim there is no IdentityFile).
+    std::string missing_named;
+    for (const auto& id : identities)
+        if (id.value("source", std::string()) == "ssh_config" && !id.value("exists", false) && !id.value("denied", false)) {
+            missing_named += std::string(missing_named.empty() ? "" : ", ") + id.value("path", std::string()) + " (IdentityFile, " +
+                             id.value("origin", std::string()) + ")";
+        }
+    const std::string looked_at = missing_named.empty()
+                                      ? "no key in column 3 or ?ssh-key=, no ~/.ssh/id_* under " + home + ", no IdentityFile in its ssh_config"
+                                      : "no key in column 3 or ?ssh-key=, no ~/.ssh/id_* under " + home + ", and " + missing_named +
+                                            " does not exist";
     return {{"existing", existing},
+            {"looked_at", looked_at},
             {"usable", usable},
             {"encrypted", encrypted},
             {"denied", denied},
@@ -262,7 +276,7 @@ ViewResult view_builder(GatherContext& ctx, Caches& caches, const Viewer& v, con
     j["effective_user"] = o.user.value;
 
     j["identities"] = identities_for(ctx, caches, v, o, builder);
-    j["identity_summary"] = identity_summary(j["identities"], builder, v.role == "principal");
+    j["identity_summary"] = identity_summary(j["identities"], builder, v.role == "principal", v.home);
     auto keys = known_host_keys(ctx, caches, v, o, builder, v.role == "principal");
     j["known_hosts"] = keys.facts;
     r.keys = std::move(keys.keys);
