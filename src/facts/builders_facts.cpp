@@ -199,8 +199,10 @@ nlohmann::json describe_machine(GatherContext& ctx, const parse::Machine& m, con
             const auto& setting = ctx.facts["nixconf"]["builders"];
             const bool in_setting = setting.value("set", false) && setting.value("file", std::string()) == m.file &&
                                     setting.value("line", 0) == m.line;
-            b["scheme_hint"] = std::string(" (a local store rooted at ") + s.path +
-                               (info ? ", which is a file" : ", which does not exist") + "; a file of builders needs `@`)";
+            b["scheme_hint"] = std::string(": without `@` the path is a local store rooted at ") + s.path +
+                               (info ? ", which is a file (Nix: `cannot build on '" + s.path + "': error: '" + s.path + "' is not a directory`)"
+                                     : ", which does not exist (Nix would create a store there)") +
+                               ", not a file of builders";
             b["scheme_fix"] = in_setting ? "Write `builders = @" + s.path + "` in " + m.file +
                                                ": with `@` Nix reads the file as a list of builders; without it the path is opened as a store."
                                          : "Write `@" + s.path + "` on line " + std::to_string(m.line) + " of " + m.file +

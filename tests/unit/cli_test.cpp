@@ -343,6 +343,19 @@ TEST_F(Cli, RemoteRootWithoutAMatchingBuilderNamesWhatIsConfigured) {
     EXPECT_EQ(2, r.exit_code) << describe(r);
     EXPECT_EQ(std::string::npos, r.err.find("(builders: )")) << describe(r);
     EXPECT_NE(std::string::npos, r.err.find("'/etc/nix/machines' (no host)")) << describe(r);
+    // Without --remote-root: the finding's fix says to write the `@`.
+    std::vector<std::string> local;
+    for (std::size_t i = 0; i < moved.size(); ++i) {
+        if (moved[i] == "--remote-root") {
+            ++i;
+            continue;
+        }
+        local.push_back(moved[i]);
+    }
+    local.insert(local.end(), {"--format", "json"});
+    r = run_binary(local);
+    EXPECT_EQ(1, r.exit_code) << describe(r);
+    EXPECT_NE(std::string::npos, r.out.find("Write `builders = @/etc/nix/machines` in /etc/nix/nix.conf")) << describe(r);
     // A line Nix rejects: the message says so, with file:line.
     write_builders("builders = ssh://builder.example.org x86_64-linux - notanumber");
     r = run_binary(moved);
