@@ -58,12 +58,44 @@ void check_user(const Options& options, const nlohmann::json& facts) {
 void check_remote_roots(const nlohmann::json& facts) {
     const auto& unmatched = facts.value("/unmatched_remote_roots"_json_pointer, nlohmann::json::array());
     if (unmatched.empty()) return;
-    std::vector<std::string> hosts;
-    for (const auto& b : facts["builders"]) hosts.push_back(b.value("host", ""));
+    std::vector<std::string> hosts, named;
+    for (const auto& b : facts["builders"]) {
+        const std::string h = b.value("host", "");
+        if (!h.empty()) hosts.push_back(h);
+        // A builder without a host (a local store path, `daemon`) is named as written.
+        named.push_back(h.empty() ? "'" + b.value("written", std::string()) + "' (no host)" : h);
+    }
     const std::string host = unmatched[0]["host"];
     std::string message = "--remote-root: no configured builder has the host '" + host + "'";
-    if (auto near = util::nearest(host, hosts)) message += " (did you mean " + *near + "?)";
-    else if (!hosts.empty()) message += " (builders: " + util::join(hosts, ", ") + ")";
+    if (auto near = util::nearest(host, hosts)) {
+        message += " (did you mean " + *near + "?)";
+    } else if (!named.empty()) {
+        message += " (builders: " + util::join(named, ", ") + ")";
+    } else {
+        // Nothing usable: say what is configured and why it gave no builder.
+        const auto where = [](const nlohmann::json& e) {
+            const int line = e.value("line", 0);
+            return e.value("file", std::string()) + (line > 0 ? ":" + std::to_string(line) : "");
+        };
+        const auto& errors = facts.value("/machines/errors"_json_pointer, nlohmann::json::array());
+        const auto& missing = facts.value("/machines/missing_files"_json_pointer, nlohmann::json::array());
+        const auto& setting = facts.value("/nixconf/builders"_json_pointer, nlohmann::json::object());
+        if (!errors.empty()) {
+            message += " (no builder could be read: " + where(errors[0]) + ": " + errors[0].value("message", std::string()) + ")";
+        } else if (!missing.empty()) {
+            message += " (no builder is configured: " + where(missing[0]) + " refers to " + missing[0].value("path", std::string()) +
+                       ", which does not exist)";
+        } else if (setting.value("set", false)) {
+            const std::string value = setting.value("value", std::string());
+            message += " (no builder is configured: " + where(setting) + " sets builders = " +
+                       (util::contains_private_key(value) ? std::string("<a private key>")
+                        : value.size() > 200             ? "'" + value.substr(0, 200) + "...'"
+                                                          : "'" + value + "'") +
+                       ")";
+        } else {
+            message += " (no builder is configured: builders is unset and /etc/nix/machines has none)";
+        }
+    }
     throw UsageError(message);
 }
 
@@ -86,6 +118,8 @@ report::Report make_report(const nlohmann::json& facts, engine::SelectedFindings
         r.builders.push_back(status);
     }
     if (r.builders.empty()) r.notes.push_back("no remote builders are configured");
+    for (const auto& note : facts.value("/machines/notes"_json_pointer, nlohmann::json::array()))
+        if (note.is_string()) r.notes.push_back(note.get<std::string>());
     r.findings = std::move(selected.findings);
     r.summary = engine::summarize(r.findings, selected.suppressed);
     return r;

@@ -22,7 +22,8 @@ const std::set<std::string> kCapabilityFeatures = {"big-parallel", "kvm", "nixos
                                                    "ca-derivations", "recursive-nix"};
 
 nlohmann::json describe_host_key(const parse::Machine& m) {
-    nlohmann::json h = {{"set", m.host_key_set}, {"raw", m.host_key_base64}, {"valid", false}, {"kind", "unset"}};
+    nlohmann::json h = {{"set", m.host_key_set}, {"raw", m.host_key_base64}, {"valid", false}, {"kind", "unset"},
+                        {"source", m.host_key_source.empty() ? "column 8" : m.host_key_source}};
     if (!m.host_key_set) return h;
     const bool looks_like_type = parse::find_key_type(m.host_key_base64) != nullptr;
     if (looks_like_type) {
@@ -71,7 +72,95 @@ std::string features_split_reason(const parse::Machine& m) {
     return "";
 }
 
-nlohmann::json describe_machine(GatherContext& ctx, const parse::Machine& m, const std::string& local_system) {
+// The Nix that builds here, from where its binaries are linked (`/nix/store/HASH-nix-2.18.1/bin/nix`).
+struct LocalNix {
+    std::string flavor;  // "nix" | "lix" | "" (unknown)
+    int major = 0, minor = 0;
+    std::string version, from;
+};
+
+// Follows symlinks inside the root (at most 40), returning the last path reached as a string: a
+// store path in a link target names the package even when the store itself is not in the tree.
+std::string follow_links(FileSystem& fs, std::string path) {
+    for (int hops = 0; hops < 40; ++hops) {
+        bool changed = false;
+        std::size_t pos = 1;
+        while (pos <= path.size()) {
+            const auto end = std::min(path.find('/', pos), path.size());
+            const std::string prefix = path.substr(0, end);
+            const auto info = fs.lstat(prefix);
+            if (!info) return path;
+            if (info->is_symlink && !info->symlink_target.empty()) {
+                const std::string& t = info->symlink_target;
+                const std::string base = prefix.substr(0, prefix.rfind('/'));
+                path = normalize_path((t[0] == '/' ? t : (base.empty() ? "" : base) + "/" + t) + path.substr(end));
+                changed = true;
+                break;
+            }
+            pos = end + 1;
+        }
+        if (!changed) return path;
+    }
+    return path;
+}
+
+LocalNix detect_local_nix(FileSystem& fs) {
+    static const std::regex store_name("^/nix/store/[0-9a-z]{32}-(nix|lix)-([0-9]+)\\.([0-9]+)([0-9a-z.+-]*)(/|$)");
+    for (const char* path : {"/nix/var/nix/profiles/default/bin/nix-daemon", "/run/current-system/sw/bin/nix-daemon",
+                             "/nix/var/nix/profiles/default/bin/nix", "/run/current-system/sw/bin/nix"}) {
+        if (!fs.lstat(path) && !fs.lstat(std::string(path).substr(0, std::string(path).rfind("/bin/")))) continue;
+        const std::string target = follow_links(fs, path);
+        std::smatch match;
+        if (!std::regex_search(target, match, store_name)) continue;
+        LocalNix n;
+        n.flavor = match[1];
+        n.major = std::atoi(match[2].str().c_str());
+        n.minor = std::atoi(match[3].str().c_str());
+        n.version = match[2].str() + "." + match[3].str() + match[4].str();
+        n.from = path;
+        return n;
+    }
+    return {};
+}
+
+// Ports Nix would not use as written: `ssh://host:2222` (Nix >= 2.31 only) and `?port=` (Lix only).
+// Sets `port_used` to what ssh then connects to (the host name misread or the port ignored: 22).
+std::string port_problem(const parse::Machine& m, const LocalNix& local, bool& misread_host, int& port_used) {
+    const auto& s = m.store;
+    misread_host = false;
+    port_used = s.port ? static_cast<int>(*s.port) : 22;
+    const std::string destination = (s.has_user ? s.user + "@" : "") + (s.bracketed_ipv6 ? "[" + s.host + "]" : s.host);
+    const std::string who = local.flavor.empty() ? "" : (local.flavor == "lix" ? "Lix " : "Nix ") + local.version + " (" + local.from + ")";
+    std::string out;
+    if (!s.port_text.empty()) {
+        const bool new_nix = local.flavor == "nix" && (local.major > 2 || (local.major == 2 && local.minor >= 31));
+        if (!new_nix) {
+            const std::string misread = "ssh `" + destination + ":" + s.port_text +
+                                        "` as the host name, which does not resolve (`Could not resolve hostname`)";
+            if (!local.flavor.empty()) {
+                misread_host = true;
+                port_used = 22;
+                out = who + " gives " + misread + "; only Nix 2.31 and later pass the port in `" + s.written + "` to ssh as `-p`";
+            } else {
+                out = "only Nix 2.31 and later pass the port in `" + s.written + "` to ssh as `-p`; older Nix and Lix give " + misread +
+                      " (the doctor could not tell which Nix runs here)";
+            }
+        }
+    }
+    if (const auto* p = s.param("port")) {
+        if (local.flavor == "lix") {
+            if (auto v = util::parse_unsigned(*p); v && *v > 0 && *v <= 65535) port_used = static_cast<int>(*v);
+        } else {
+            const std::string ignored = "Nix ignores `?port=" + *p + "` (`warning: unknown setting 'port'`), so ssh is not given that port; only Lix passes it as `-p`";
+            if (!out.empty()) out += "; and ";
+            out += local.flavor.empty() ? ignored + " (the doctor could not tell which Nix runs here)" : who + ": " + ignored;
+        }
+    }
+    return out;
+}
+
+nlohmann::json describe_machine(GatherContext& ctx, const parse::Machine& m, const std::string& local_system,
+                                const LocalNix& local_nix) {
     nlohmann::json b;
     const auto& s = m.store;
     b["uri"] = s.completed;
@@ -91,14 +180,59 @@ nlohmann::json describe_machine(GatherContext& ctx, const parse::Machine& m, con
     b["speed_factor"] = m.speed_factor;
     b["supported_features"] = m.supported_features;
     b["mandatory_features"] = m.mandatory_features;
-    b["nix_program"] = s.scheme == "ssh" ? "nix-store" : "nix-daemon";
-    b["is_ssh"] = s.scheme == "ssh" || s.scheme == "ssh-ng" || s.scheme == "mounted-ssh-ng";
-    b["scheme_supported"] = kBuildSchemes.count(s.scheme) > 0;
+    // `auto`, `daemon`, `local` and a directory path are stores on this machine that Nix can build
+    // in (Nix 2.8 prints `building ... on '/srv/store'`): accepted, with a note, never probed.
+    const bool local_store = s.special == "auto" || s.special == "daemon" || s.special == "local" ||
+                             (s.special == "path" && [&] { const auto i = ctx.fs.stat(s.path); return i && i->is_directory; }());
+    b["scheme_supported"] = kBuildSchemes.count(s.scheme) > 0 || local_store;
+    b["scheme_fix"] = "Use ssh://USER@HOST (nix-store --serve) or ssh-ng://USER@HOST (nix-daemon --stdio).";
     if (!b["scheme_supported"].get<bool>()) {
         const std::string scheme = b["scheme"];
         auto near = util::nearest(scheme, {"ssh", "ssh-ng"});
         b["scheme_hint"] = near ? " (did you mean " + *near + "://?)" : "";
     }
+    // `builders = /etc/nix/machines`: without `@` the path is a store URI (a local store rooted
+    // there), not a file to read; Nix then fails with `'/etc/nix/machines' is not a directory`.
+    if (s.special == "path" && m.column_count == 1) {
+        const auto info = ctx.fs.stat(s.path);
+        if (!info || !info->is_directory) {
+            const auto& setting = ctx.facts["nixconf"]["builders"];
+            const bool in_setting = setting.value("set", false) && setting.value("file", std::string()) == m.file &&
+                                    setting.value("line", 0) == m.line;
+            b["scheme_hint"] = std::string(": without `@` the path is a local store rooted at ") + s.path +
+                               (info ? ", which is a file (Nix: `cannot build on '" + s.path + "': error: '" + s.path + "' is not a directory`)"
+                                     : ", which does not exist (Nix would create a store there)") +
+                               ", not a file of builders";
+            b["scheme_fix"] = in_setting ? "Write `builders = @" + s.path + "` in " + m.file +
+                                               ": with `@` Nix reads the file as a list of builders; without it the path is opened as a store."
+                                         : "Write `@" + s.path + "` on line " + std::to_string(m.line) + " of " + m.file +
+                                               ": with `@` Nix reads the file as a list of builders; without it the path is opened as a store.";
+        }
+    }
+    b["nix_program"] = s.scheme == "ssh" ? "nix-store" : "nix-daemon";
+    b["is_ssh"] = s.scheme == "ssh" || s.scheme == "ssh-ng" || s.scheme == "mounted-ssh-ng";
+    // SSHMaster runs the remote command with `bash -c` instead of ssh when the destination is
+    // exactly `localhost` (no user, no port): no key, no host key, no sshd is involved.
+    b["fake_ssh"] = b["is_ssh"].get<bool>() && !s.has_user && s.host == "localhost" && s.port_text.empty() && !s.bracketed_ipv6;
+    b["store_note"] = "";
+    if (b["fake_ssh"].get<bool>()) {
+        b["is_ssh"] = false;
+        b["store_note"] = "`" + s.written + "` is run without ssh: Nix starts `" + b["nix_program"].get<std::string>() +
+                          "` on this machine as the daemon's user (`bash -c`), so no key, host key or sshd is checked for it";
+    } else if (s.scheme == "local" || s.scheme == "unix" || (s.scheme.empty() && b["scheme_supported"].get<bool>())) {
+        const std::string kind = s.special == "path" ? "a local store rooted at " + s.path
+                                 : s.special == "auto" ? "the local store (auto)"
+                                 : s.scheme == "unix" || s.special == "daemon" ? "the local nix-daemon"
+                                                                               : "the local store";
+        b["store_note"] = "`" + s.written + "` is " + kind + ", not an ssh builder: nothing is checked over ssh for it";
+    }
+    b["port_written"] = s.port_text;
+    b["port_param"] = s.param("port") ? *s.param("port") : "";
+    bool misread_host = false;
+    int port_used = 22;
+    b["port_problem"] = b["is_ssh"].get<bool>() ? port_problem(m, local_nix, misread_host, port_used) : "";
+    b["port_misread_host"] = misread_host;
+    if (b["is_ssh"].get<bool>()) b["port"] = port_used;
     b["unknown_systems"] = nlohmann::json::array();
     for (const auto& system : m.systems) {
         if (is_known_system(system)) continue;
@@ -109,9 +243,11 @@ nlohmann::json describe_machine(GatherContext& ctx, const parse::Machine& m, con
     b["extra_columns"] = m.column_count > 8 ? m.column_count - 8 : 0;
     b["host_key"] = describe_host_key(m);
     b["ssh_key"] = nullptr;
-    if (m.ssh_key) {
-        auto key = describe_identity(ctx.fs, *m.ssh_key, ctx.principal_uid, "machines");
-        key["absolute"] = !m.ssh_key->empty() && (*m.ssh_key)[0] == '/';
+    if (m.identity_file && b["is_ssh"].get<bool>()) {  // `localhost` (no ssh) uses no key
+        const std::string& path = *m.identity_file;
+        auto key = describe_identity(ctx.fs, path, ctx.principal_uid, "machines");
+        key["named_by"] = m.identity_source == "column 3" ? "in column 3" : "named by ?ssh-key= in the store URI";
+        key["absolute"] = !path.empty() && path[0] == '/';
         key["principal_can_read"] = key.value("exists", false) && ctx.principal_uid == 0;
         if (ctx.principal_uid != 0 && key.value("exists", false)) {
             const unsigned mode = std::stoul(key.value("mode", std::string("0")), nullptr, 8);
@@ -226,6 +362,9 @@ void gather_builders(GatherContext& ctx) {
         m["missing_files"].push_back({{"path", missing.path}, {"file", missing.file}, {"line", missing.line}});
     m["etc_machines_entries"] = count_entries(ctx, "/etc/nix/machines");
 
+    const LocalNix local_nix = detect_local_nix(ctx.fs);
+    m["local_nix"] = {{"flavor", local_nix.flavor}, {"version", local_nix.version}, {"from", local_nix.from}};
+    m["notes"] = nlohmann::json::array();
     f["builders"] = nlohmann::json::array();
     std::set<std::string> seen;
     unsigned for_system = 0;
@@ -243,7 +382,7 @@ void gather_builders(GatherContext& ctx) {
                          ? errors.erase(it)
                          : it + 1;
         }
-        auto b = describe_machine(ctx, machine, local_system);
+        auto b = describe_machine(ctx, machine, local_system, local_nix);
         // Nix's SSHMaster refuses an empty destination or one that begins with '-' (ssh would
         // take `-oProxyCommand=...@host` as an option and run it): the builder can never be used.
         if (b.value("is_ssh", false)) {
@@ -264,7 +403,16 @@ void gather_builders(GatherContext& ctx) {
         }
         const auto& systems = b["systems"];
         if (std::find(systems.begin(), systems.end(), local_system) != systems.end() && machine.max_jobs > 0) ++for_system;
-        ctx.machines.push_back(machine);
+        if (b["store_note"] != "")
+            m["notes"].push_back(b["file"].get<std::string>() + (machine.line > 0 ? ":" + std::to_string(machine.line) : "") + ": " +
+                                 b["store_note"].get<std::string>());
+        // What ssh is given: the port Lix takes from `?port=`, none when the host name is misread.
+        parse::Machine used = machine;
+        if (b.value("is_ssh", false)) {
+            if (b["port_misread_host"].get<bool>()) used.store.port.reset();
+            else if (!b["port_param"].get<std::string>().empty() && local_nix.flavor == "lix") used.store.port = static_cast<unsigned>(b["port"].get<int>());
+        }
+        ctx.machines.push_back(std::move(used));
         f["builders"].push_back(std::move(b));
     }
     if (!m.contains("duplicates")) m["duplicates"] = nlohmann::json::array();

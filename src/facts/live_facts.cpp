@@ -19,6 +19,30 @@
 #include "nix_builder_doctor/util/strings.hpp"
 
 namespace nbd::facts {
+
+// The ssh command Nix runs for this builder, as a ground-truth target: destination, `-p`, `-i`
+// (column 3, else `?ssh-key=`), the pinned host key (column 8, else the URI's), `-C`, the
+// remote program and store (docs/store-uris.md).
+probe::GroundTruthTarget ground_truth_target(const nlohmann::json& b, const parse::Machine& machine) {
+    probe::GroundTruthTarget t;
+    t.protocol = b["scheme"] == "ssh" ? probe::RemoteProtocol::serve : probe::RemoteProtocol::worker;
+    t.destination = (machine.store.has_user ? machine.store.user + "@" : "") + machine.store.host;
+    // A Nix that does not know `host:port` gives ssh the whole authority as the host name.
+    if (b.value("port_misread_host", false))
+        t.destination = (machine.store.has_user ? machine.store.user + "@" : "") +
+                        (machine.store.bracketed_ipv6 ? "[" + machine.store.host + "]" : machine.store.host) + ":" +
+                        machine.store.port_text;
+    if (machine.store.port) t.port = static_cast<int>(*machine.store.port);
+    if (machine.identity_file) t.identity_file = *machine.identity_file;
+    if (b["host_key"].value("valid", false))
+        t.pinned_known_host = machine.store.host + " " + b["host_key"]["key_line"].get<std::string>();
+    if (const auto* program = machine.store.param("remote-program")) t.remote_program = util::split_tokens(*program, " ");
+    if (const auto* store = machine.store.param("remote-store")) t.remote_store = *store;
+    if (const auto* compress = machine.store.param("compress"))
+        t.compress = *compress == "true" || *compress == "yes" || *compress == "1";
+    return t;
+}
+
 namespace {
 
 struct Job {
@@ -86,15 +110,8 @@ Job make_job(const nlohmann::json& b, const parse::Machine& machine, std::chrono
             if (std::find(job.xray.host_key_algorithms.begin(), job.xray.host_key_algorithms.end(), a) == job.xray.host_key_algorithms.end())
                 job.xray.host_key_algorithms.push_back(a);
 
+    job.truth = ground_truth_target(b, machine);
     auto& t = job.truth;
-    t.protocol = b["scheme"] == "ssh" ? probe::RemoteProtocol::serve : probe::RemoteProtocol::worker;
-    t.destination = (machine.store.has_user ? machine.store.user + "@" : "") + machine.store.host;
-    if (machine.store.port) t.port = static_cast<int>(*machine.store.port);
-    if (machine.ssh_key) t.identity_file = *machine.ssh_key;
-    if (b["host_key"].value("valid", false))
-        t.pinned_known_host = machine.store.host + " " + b["host_key"]["key_line"].get<std::string>();
-    if (const auto* program = machine.store.param("remote-program")) t.remote_program = util::split_tokens(*program, " ");
-    if (const auto* store = machine.store.param("remote-store")) t.remote_store = *store;
     // ssh would write an unknown key to known_hosts under accept-new / no. The ground truth passes
     // StrictHostKeyChecking=yes first in any case (ground_truth.cpp); this is kept for the report.
     t.forbid_host_key_writes = ssh.value("accepts_unknown_host_keys", false);

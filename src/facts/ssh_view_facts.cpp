@@ -151,7 +151,8 @@ nlohmann::json identities_for(GatherContext& ctx, Caches& caches, const Viewer& 
     return list;
 }
 
-nlohmann::json identity_summary(const nlohmann::json& identities, const nlohmann::json& builder) {
+nlohmann::json identity_summary(const nlohmann::json& identities, const nlohmann::json& builder, bool principal,
+                                const std::string& home) {
     int existing = 0, usable = 0, encrypted = 0, denied = 0;
     for (const auto& id : identities) {
         if (id.value("denied", false)) ++denied;
@@ -161,11 +162,26 @@ nlohmann::json identity_summary(const nlohmann::json& identities, const nlohmann
         if (id.value("encrypted", false)) ++encrypted;
     }
     const bool machines_key_encrypted = !builder["ssh_key"].is_null() && builder["ssh_key"].value("encrypted", false);
+    // For keys.no-identity: what was looked at. An IdentityFile that names a missing file is said
+    // as such (the message must not claim there is no IdentityFile).
+    std::string missing_named;
+    for (const auto& id : identities)
+        if (id.value("source", std::string()) == "ssh_config" && !id.value("exists", false) && !id.value("denied", false)) {
+            missing_named += std::string(missing_named.empty() ? "" : ", ") + id.value("path", std::string()) + " (IdentityFile, " +
+                             id.value("origin", std::string()) + ")";
+        }
+    const std::string looked_at = missing_named.empty()
+                                      ? "no key in column 3 or ?ssh-key=, no ~/.ssh/id_* under " + home + ", no IdentityFile in its ssh_config"
+                                      : "no key in column 3 or ?ssh-key=, no ~/.ssh/id_* under " + home + ", and " + missing_named +
+                                            " does not exist";
     return {{"existing", existing},
+            {"looked_at", looked_at},
             {"usable", usable},
             {"encrypted", encrypted},
             {"denied", denied},
-            {"none", existing == 0 && denied == 0},
+            // A key the machines entry names but that is missing is machines.identity-missing's
+            // finding (one cause, one finding): "none" means nothing names a key at all.
+            {"none", existing == 0 && denied == 0 && !(principal && !builder["ssh_key"].is_null())},
             // ssh can use none of them without a passphrase, and the daemon has no agent.
             {"passphrase_blocks", machines_key_encrypted || (existing > 0 && encrypted == existing)},
             {"machines_key_encrypted", machines_key_encrypted}};
@@ -193,7 +209,7 @@ ViewResult view_builder(GatherContext& ctx, Caches& caches, const Viewer& v, con
     target.host = builder["host"];
     if (machine.store.has_user) target.user = machine.store.user;
     if (machine.store.port) target.port = static_cast<int>(*machine.store.port);
-    if (v.role == "principal" && machine.ssh_key) target.identity_files.push_back(*machine.ssh_key);
+    if (v.role == "principal" && machine.identity_file) target.identity_files.push_back(*machine.identity_file);
     target.local_user = v.name;
     target.local_home = v.home;
     target.local_uid = v.uid;
@@ -272,7 +288,7 @@ ViewResult view_builder(GatherContext& ctx, Caches& caches, const Viewer& v, con
     j["effective_user"] = o.user.value;
 
     j["identities"] = identities_for(ctx, caches, v, o, builder);
-    j["identity_summary"] = identity_summary(j["identities"], builder);
+    j["identity_summary"] = identity_summary(j["identities"], builder, v.role == "principal", v.home);
     auto keys = known_host_keys(ctx, caches, v, o, builder, v.role == "principal");
     j["known_hosts"] = keys.facts;
     r.keys = std::move(keys.keys);

@@ -142,6 +142,30 @@ Machine parse_machine_line(std::string_view entry, const std::string& file, int 
             m.host_key_decoded = util::to_string(*decoded);
         }
     }
+    // What the store opens with: Machine::openStore sets column 3 and column 8 over the URI's
+    // own `?ssh-key=` / `?base64-ssh-public-host-key=` (ssh:// and ssh-ng:// only).
+    const bool column_keys = m.store.scheme == "ssh" || m.store.scheme == "ssh-ng";
+    if (m.ssh_key && column_keys) {
+        m.identity_file = m.ssh_key;
+        m.identity_source = "column 3";
+    } else if (const auto* key = m.store.param("ssh-key"); key && !key->empty()) {
+        m.identity_file = *key;
+        m.identity_source = "?ssh-key=";
+    }
+    if (m.host_key_set) {
+        m.host_key_source = "column 8";
+    } else if (const auto* key = m.store.param("base64-ssh-public-host-key"); key && !key->empty()) {
+        m.host_key_set = true;
+        m.host_key_source = "?base64-ssh-public-host-key=";
+        m.host_key_base64 = *key;
+        // Decoded when the store opens (no parse error of the list; the connection fails).
+        if (!detail::nix_base64_bad_char(*key)) {
+            if (auto decoded = util::base64_decode_nix(*key)) {
+                m.host_key_decodes = true;
+                m.host_key_decoded = util::to_string(*decoded);
+            }
+        }
+    }
     return m;
 }
 

@@ -191,11 +191,19 @@ std::vector<std::string> ssh_prefix(const GroundTruthTarget& t) {
     argv.push_back("-x");
     argv.insert(argv.end(), t.ssh_options.begin(), t.ssh_options.end());
     if (t.identity_file) argv.insert(argv.end(), {"-i", *t.identity_file});
+    if (t.compress) argv.push_back("-C");
     if (t.pinned_known_host) {
         // Nix writes "host key" to a temporary file given as UserKnownHostsFile; the same lookup,
         // without writing anything.
+        // ssh matches a plain `host KEY` line of a known_hosts file also off port 22 (what Nix
+        // relies on with `-p` or an ssh_config Port), but KnownHostsCommand output only under the
+        // name it searches, `[host]:port`: both names are given (%p is the port ssh uses).
         argv.push_back("-oUserKnownHostsFile=/dev/null");
-        argv.push_back("-oKnownHostsCommand=/bin/echo " + *t.pinned_known_host);
+        const auto space = t.pinned_known_host->find(' ');
+        std::string host = t.pinned_known_host->substr(0, space), escaped;
+        for (char c : host) escaped += c == '%' ? std::string("%%") : std::string(1, c);
+        const std::string key = space == std::string::npos ? std::string() : t.pinned_known_host->substr(space);
+        argv.push_back("-oKnownHostsCommand=/bin/echo " + escaped + ",[" + escaped + "]:%p" + key);
     }
     if (t.port) argv.push_back("-p" + std::to_string(*t.port));
     argv.push_back("--");

@@ -24,6 +24,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto as_file = nbd::parse::parse_machines(text, "/etc/nix/machines", 0, includes);
     reads = 0;
     auto as_setting = nbd::parse::parse_machines(text, "/etc/nix/nix.conf", 3, includes);
-    for (const auto& m : as_file.machines) (void)m.store.param("ssh-key");
+    for (const auto& m : as_file.machines) {
+        (void)m.store.param("ssh-key");
+        if (m.identity_file && m.identity_file->empty()) __builtin_trap();  // never an empty -i
+        if (m.host_key_set && m.host_key_source.empty()) __builtin_trap();
+    }
     return 0;
 }

@@ -316,6 +316,54 @@ TEST_F(Cli, RootThatIsNotADirectory) {
     EXPECT_EQ(2, r.exit_code) << describe(r);
 }
 
+// --remote-root HOST that no builder has: the message names what is configured, never "(builders: )".
+TEST_F(Cli, RemoteRootWithoutAMatchingBuilderNamesWhatIsConfigured) {
+    const auto args = example("healthy");
+    const fs::path copy = s_base / "healthy-builders-broken";
+    fs::remove_all(copy);
+    fs::copy(s_base / "healthy", copy, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+    std::vector<std::string> moved;
+    for (auto a : args) {
+        for (auto at = a.find((s_base / "healthy").string()); at != std::string::npos; at = std::string::npos)
+            a.replace(at, (s_base / "healthy").string().size(), copy.string());
+        moved.push_back(a);
+    }
+    const fs::path conf = copy / "root/etc/nix/nix.conf";
+    const std::string original = read_text(conf);
+    auto write_builders = [&](const std::string& line) {
+        std::string text = original;
+        const auto at = text.find("builders = @/etc/nix/machines");
+        ASSERT_NE(std::string::npos, at);
+        text.replace(at, std::string("builders = @/etc/nix/machines").size(), line);
+        std::ofstream(conf, std::ios::trunc) << text;
+    };
+    // Without `@` the only builder is a local store with no host.
+    write_builders("builders = /etc/nix/machines");
+    auto r = run_binary(moved);
+    EXPECT_EQ(2, r.exit_code) << describe(r);
+    EXPECT_EQ(std::string::npos, r.err.find("(builders: )")) << describe(r);
+    EXPECT_NE(std::string::npos, r.err.find("'/etc/nix/machines' (no host)")) << describe(r);
+    // Without --remote-root: the finding's fix says to write the `@`.
+    std::vector<std::string> local;
+    for (std::size_t i = 0; i < moved.size(); ++i) {
+        if (moved[i] == "--remote-root") {
+            ++i;
+            continue;
+        }
+        local.push_back(moved[i]);
+    }
+    local.insert(local.end(), {"--format", "json"});
+    r = run_binary(local);
+    EXPECT_EQ(1, r.exit_code) << describe(r);
+    EXPECT_NE(std::string::npos, r.out.find("Write `builders = @/etc/nix/machines` in /etc/nix/nix.conf")) << describe(r);
+    // A line Nix rejects: the message says so, with file:line.
+    write_builders("builders = ssh://builder.example.org x86_64-linux - notanumber");
+    r = run_binary(moved);
+    EXPECT_EQ(2, r.exit_code) << describe(r);
+    EXPECT_NE(std::string::npos, r.err.find("no builder could be read: /etc/nix/nix.conf:5: bad machine specification")) << describe(r);
+    fs::remove_all(copy);
+}
+
 TEST_F(Cli, UnknownUserSuggests) {
     auto args = example("healthy");
     for (auto& a : args)

@@ -383,6 +383,83 @@ TEST(MachinesLegacy, CleanFileHasNoQuirks) {
     EXPECT_TRUE(r.legacy_quirks.empty());
 }
 
+// --- what the store opens with: column 3 / 8 over the URI's parameters (docs/store-uris.md) ----
+
+TEST(Machines, SshKeyParameterIsTheIdentityWhenColumn3IsUnset) {
+    auto r = parse_file("ssh://bob@host?ssh-key=/root/.ssh/id_nix x86_64-linux\n");
+    ASSERT_EQ(r.machines.size(), 1u);
+    const auto& m = r.machines[0];
+    EXPECT_EQ(m.store.host, "host");
+    EXPECT_FALSE(m.ssh_key.has_value());
+    ASSERT_TRUE(m.identity_file.has_value());
+    EXPECT_EQ(*m.identity_file, "/root/.ssh/id_nix");
+    EXPECT_EQ(m.identity_source, "?ssh-key=");
+}
+
+TEST(Machines, Column3WinsOverTheSshKeyParameter) {
+    // Nix 2.8 inserts the URI's query without overwriting column 3; master assigns column 3 over it.
+    auto r = parse_file("ssh-ng://host?ssh-key=/a x86_64-linux /b\n");
+    ASSERT_EQ(r.machines.size(), 1u);
+    EXPECT_EQ(*r.machines[0].identity_file, "/b");
+    EXPECT_EQ(r.machines[0].identity_source, "column 3");
+}
+
+TEST(Machines, Column3IsIgnoredForNonSshStores) {
+    auto r = parse_file("unix:///run/nix.sock x86_64-linux /b\n/srv/store x86_64-linux /c\n");
+    ASSERT_EQ(r.machines.size(), 2u);
+    EXPECT_FALSE(r.machines[0].identity_file.has_value());
+    EXPECT_FALSE(r.machines[1].identity_file.has_value());
+}
+
+TEST(Machines, HostKeyParameterStandsForColumn8) {
+    const std::string key = "c3NoLWVkMjU1MTkgQUFBQUMzTnphQzFsWkRJMU5URTVBQUFBSUVUaGQyRDJmK1JHYzhXVVpQL0FlMUlHMUM1ZmlZVDdXQ1BseTZEelhBRHcK";
+    auto r = parse_file("ssh://host?base64-ssh-public-host-key=" + key + " x86_64-linux\n");
+    ASSERT_EQ(r.machines.size(), 1u);
+    const auto& m = r.machines[0];
+    EXPECT_TRUE(m.valid);
+    EXPECT_TRUE(m.host_key_set);
+    EXPECT_EQ(m.host_key_source, "?base64-ssh-public-host-key=");
+    EXPECT_TRUE(m.host_key_decodes);
+    EXPECT_EQ(m.host_key_decoded.substr(0, 12), "ssh-ed25519 ");
+    // Column 8 wins over the parameter.
+    auto both = parse_file("ssh://host?base64-ssh-public-host-key=" + key + " - - - - - - " + key + "\n");
+    EXPECT_EQ(both.machines[0].host_key_source, "column 8");
+}
+
+TEST(Machines, OtherStoreParametersAreKept) {
+    auto r = parse_file("ssh://host?remote-program=/run/current-system/sw/bin/nix-store&remote-store=local%3Froot%3D/mnt&compress=true\n");
+    ASSERT_EQ(r.machines.size(), 1u);
+    const auto& s = r.machines[0].store;
+    ASSERT_NE(s.param("remote-program"), nullptr);
+    EXPECT_EQ(*s.param("remote-program"), "/run/current-system/sw/bin/nix-store");
+    EXPECT_EQ(*s.param("remote-store"), "local?root=/mnt");
+    EXPECT_EQ(*s.param("compress"), "true");
+}
+
+TEST(Machines, HostForms) {
+    auto r = parse_file(
+        "host:2222\nssh://u@[::1]\nssh://u@[fe80::1%eth0]:22\nlocalhost\nlocal\nlocal-builder\nremote1\nautobuilder\nauto?x=1\n"
+        "ssh://h?port=2222\n");
+    ASSERT_EQ(r.machines.size(), 10u);
+    EXPECT_EQ(r.machines[0].store.completed, "ssh://host:2222");
+    EXPECT_EQ(r.machines[0].store.host, "host");
+    EXPECT_EQ(r.machines[0].store.port_text, "2222");
+    EXPECT_EQ(r.machines[1].store.host, "::1");
+    EXPECT_TRUE(r.machines[1].store.bracketed_ipv6);
+    EXPECT_EQ(r.machines[2].store.host, "fe80::1%eth0");
+    EXPECT_EQ(r.machines[2].store.port_text, "22");
+    // Only the exact words are special: everything else gets ssh:// like Nix does.
+    EXPECT_EQ(r.machines[3].store.completed, "ssh://localhost");
+    EXPECT_EQ(r.machines[4].store.special, "local");
+    EXPECT_EQ(r.machines[5].store.completed, "ssh://local-builder");
+    EXPECT_EQ(r.machines[6].store.completed, "ssh://remote1");
+    EXPECT_EQ(r.machines[7].store.completed, "ssh://autobuilder");
+    EXPECT_EQ(r.machines[8].store.special, "auto");
+    EXPECT_EQ(r.machines[9].store.port_text, "");
+    ASSERT_NE(r.machines[9].store.param("port"), nullptr);
+    EXPECT_EQ(*r.machines[9].store.param("port"), "2222");
+}
+
 // --- hostile input -----------------------------------------------------------------------------
 
 TEST(Machines, ManyColumnsCountedButFewKept) {

@@ -6,9 +6,12 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
+#include "nix_builder_doctor/facts/producers.hpp"
+#include "nix_builder_doctor/parse/machines.hpp"
 #include "nix_builder_doctor/parse/ssh_config.hpp"
 #include "nix_builder_doctor/probe/ground_truth.hpp"
 #include "nix_builder_doctor/probe/subprocess.hpp"
@@ -44,6 +47,84 @@ std::string ssh_g(const GroundTruthTarget& t) {
     const auto out = p.drain_stdout(1 << 20, Clock::now() + std::chrono::seconds(5));
     p.finish(std::chrono::milliseconds(500));
     return out;
+}
+
+// --- the machines line as Nix turns it into ssh arguments (docs/store-uris.md) -----------------
+
+nbd::parse::Machine machine_of(const std::string& line) {
+    const auto parsed = nbd::parse::parse_machines(line, "/etc/nix/machines", 0, {});
+    EXPECT_EQ(parsed.machines.size(), 1u);
+    return parsed.machines.at(0);
+}
+
+nlohmann::json builder_of(const nbd::parse::Machine& m, bool port_misread_host = false) {
+    return {{"scheme", m.store.scheme}, {"host_key", {{"valid", false}}}, {"port_misread_host", port_misread_host}};
+}
+
+// `grep '^key ' <(ssh -G ...)`: the values the real ssh would use.
+std::string g_value(const std::string& g, const std::string& key) {
+    const auto at = g.find("\n" + key + " ");
+    if (at == std::string::npos) return "";
+    const auto start = at + key.size() + 2;
+    return g.substr(start, g.find('\n', start) - start);
+}
+
+TEST(GroundTruthFromMachines, SshKeyParameterBecomesDashI) {
+    const auto m = machine_of("ssh://nix@builder?ssh-key=/root/.ssh/id_nix&compress=true x86_64-linux");
+    auto t = nbd::facts::ground_truth_target(builder_of(m), m);
+    ASSERT_TRUE(t.identity_file.has_value());
+    EXPECT_EQ(*t.identity_file, "/root/.ssh/id_nix");
+    EXPECT_TRUE(t.compress);
+    EXPECT_EQ(t.destination, "nix@builder");
+    const auto argv = ground_truth_argv(t);
+    const auto i = index_of(argv, "-i");
+    ASSERT_GE(i, 0);
+    EXPECT_EQ(argv[i + 1], "/root/.ssh/id_nix");
+    if (!have_ssh()) GTEST_SKIP() << "no /usr/bin/ssh";
+    // ssh drops an -i file it cannot stat, so the real ssh gets one that exists.
+    const fs::path key = fs::temp_directory_path() / ("nbd-gt-key-" + std::to_string(::getpid()));
+    { std::ofstream(key) << "not a key\n"; }
+    const auto m2 = machine_of("ssh://nix@builder?ssh-key=" + key.string() + "&compress=true x86_64-linux");
+    const std::string g = ssh_g(nbd::facts::ground_truth_target(builder_of(m2), m2));
+    fs::remove(key);
+    // ssh -G lists the -i file first, then its defaults.
+    EXPECT_EQ(g_value(g, "identityfile"), key.string()) << g;
+    EXPECT_EQ(g_value(g, "compression"), "yes") << g;
+}
+
+TEST(GroundTruthFromMachines, Column3WinsOverTheParameter) {
+    const auto m = machine_of("ssh-ng://nix@builder?ssh-key=/a x86_64-linux /b");
+    const auto t = nbd::facts::ground_truth_target(builder_of(m), m);
+    ASSERT_TRUE(t.identity_file.has_value());
+    EXPECT_EQ(*t.identity_file, "/b");
+}
+
+TEST(GroundTruthFromMachines, HostPortIsDashPOrTheMisreadHostName) {
+    const auto m = machine_of("ssh-ng://nix@builder:2222 x86_64-linux");
+    // Nix 2.31 and later: -p.
+    auto t = nbd::facts::ground_truth_target(builder_of(m), m);
+    EXPECT_EQ(t.destination, "nix@builder");
+    ASSERT_TRUE(t.port.has_value());
+    EXPECT_EQ(*t.port, 2222);
+    // Older Nix: the whole authority is the host name and there is no -p (the machine's port is
+    // dropped by builders_facts.cpp then).
+    auto old = m;
+    old.store.port.reset();
+    t = nbd::facts::ground_truth_target(builder_of(old, true), old);
+    EXPECT_EQ(t.destination, "nix@builder:2222");
+    EXPECT_FALSE(t.port.has_value());
+    if (!have_ssh()) GTEST_SKIP() << "no /usr/bin/ssh";
+    const std::string g = ssh_g(t);
+    EXPECT_EQ(g_value(g, "hostname"), "builder:2222") << g;  // what ssh then fails to resolve
+    EXPECT_EQ(g_value(g, "port"), "22") << g;
+}
+
+TEST(GroundTruthFromMachines, Ipv6LiteralWithoutBrackets) {
+    const auto m = machine_of("ssh://nix@[fd00::2] x86_64-linux");
+    const auto t = nbd::facts::ground_truth_target(builder_of(m), m);
+    EXPECT_EQ(t.destination, "nix@fd00::2");
+    if (!have_ssh()) GTEST_SKIP() << "no /usr/bin/ssh";
+    EXPECT_EQ(g_value(ssh_g(t), "hostname"), "fd00::2");
 }
 
 TEST(GroundTruthArgv, DoctorOptionsComeFirstAndTheDestinationAfterDoubleDash) {

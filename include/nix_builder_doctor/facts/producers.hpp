@@ -3,6 +3,7 @@
 #pragma once
 
 #include "nix_builder_doctor/facts/context.hpp"
+#include "nix_builder_doctor/probe/ground_truth.hpp"
 
 namespace nbd::facts {
 
@@ -18,5 +19,9 @@ nlohmann::json describe_remote(GatherContext& ctx, FileSystem& fs, nlohmann::jso
 void gather_live(GatherContext& ctx);        // /builders/*/live: X-ray and ground truth (not --offline)
 void gather_nixos(GatherContext& ctx);       // /nixos configuration facts
 void gather_file_records(GatherContext& ctx);  // /files, /cannot_read
+
+// The ssh command Nix runs for one of /builders and its machine (live_facts.cpp): `-i` from
+// column 3 else `?ssh-key=`, `-p` only where the local Nix passes it, `-C`, the pinned host key.
+probe::GroundTruthTarget ground_truth_target(const nlohmann::json& builder, const parse::Machine& machine);
 
 }  // namespace nbd::facts

@@ -49,6 +49,10 @@ struct Machine {
     bool systems_set = false;            // column 1; unset means only the local `system`
     std::vector<std::string> systems;    // comma list, empty items dropped, duplicates dropped
     std::optional<std::string> ssh_key;  // column 2
+    // The key Nix gives ssh as `-i`: column 3, else the store URI's `?ssh-key=` (Nix sets the
+    // column's value over the URI's). Column 3 only counts for ssh:// and ssh-ng:// stores.
+    std::optional<std::string> identity_file;
+    std::string identity_source;  // "column 3" | "?ssh-key=" | ""
     bool max_jobs_set = false;
     unsigned max_jobs = 1;  // column 3
     bool speed_factor_set = false;
@@ -57,7 +61,9 @@ struct Machine {
     std::vector<std::string> supported_features;  // column 5
     std::vector<std::string> mandatory_features;  // column 6
     bool host_key_set = false;
-    std::string host_key_base64;    // column 7 as written
+    // "column 8", or "?base64-ssh-public-host-key=" when column 8 is unset and the URI has it.
+    std::string host_key_source;
+    std::string host_key_base64;    // column 7 (or the URI parameter) as written
     bool host_key_decodes = false;  // Nix's base64 decoder accepts it
     std::string host_key_decoded;   // the decoded bytes (should be "TYPE BASE64 [comment]")
     bool valid = true;  // false: Nix rejects this line (see errors) and fails the whole list

@@ -21,8 +21,9 @@ struct GroundTruthTarget {
     RemoteProtocol protocol = RemoteProtocol::serve;
     std::string destination;            // "user@host" or "host", as Nix passes it
     std::optional<int> port;            // -p when the URI has one
-    std::optional<std::string> identity_file;        // machines column 3 (-i)
-    std::optional<std::string> pinned_known_host;    // "host type base64" from column 8
+    std::optional<std::string> identity_file;        // machines column 3, else ?ssh-key= (-i)
+    std::optional<std::string> pinned_known_host;    // "host type base64" from column 8 (or the URI's)
+    bool compress = false;                           // ?compress=true (-C)
     std::vector<std::string> ssh_options;            // NIX_SSHOPTS, already split
     std::vector<std::string> remote_program;         // default nix-store / nix-daemon
     std::optional<std::string> remote_store;         // ?remote-store= (--store X)
