@@ -190,7 +190,7 @@ TEST(GroundTruthRefusal, RemoteCommandWordsMustBePlain) {
     EXPECT_EQ(remote_command_refusal({"/run/current-system/sw/bin/nix-store"}, std::nullopt), "");
     EXPECT_EQ(remote_command_refusal({"/nix/var/nix/profiles/default/bin/nix-daemon"}, std::string("local?root=/nix2")), "");
     EXPECT_EQ(remote_command_refusal({"nix-store", "--option", "max-jobs", "2"}, std::string("daemon")), "");
-    for (const std::string& bad : {"nix-store;touch /tmp/pwned", "$(touch x)", "`id`", "nix-store|sh", "a&b", "x>y", "a'b"})
+    for (const char* bad : {"nix-store;touch /tmp/pwned", "$(touch x)", "`id`", "nix-store|sh", "a&b", "x>y", "a'b"})
         EXPECT_NE(remote_command_refusal({bad}, std::nullopt).find("remote-program"), std::string::npos) << bad;
     EXPECT_NE(remote_command_refusal({}, std::string("auto;touch /tmp/pwned")).find("remote-store"), std::string::npos);
     EXPECT_NE(remote_command_refusal({}, std::string("local&touch x")).find("remote-store"), std::string::npos);
