@@ -11,6 +11,7 @@ namespace nbd::facts {
 namespace {
 
 constexpr std::size_t kMaxShownValue = 200;
+constexpr std::size_t kMaxListedEntries = 8;  // quoted words named in one message
 constexpr const char* kDefaultSubstituter = "https://cache.nixos.org/";
 constexpr const char* kDefaultPublicKey = "cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=";
 
@@ -61,16 +62,23 @@ std::string quoted_effect(const parse::NixConfAssignment& a) {
     }
     std::vector<std::string> affected;
     std::vector<std::string> meant;
+    std::size_t more = 0;
     for (const auto& t : a.tokens)
         if (has_quote_at_edge(t)) {
+            if (affected.size() == kMaxListedEntries) {
+                ++more;
+                continue;
+            }
             affected.push_back("'" + shown(t) + "'");
             meant.push_back(shown(strip_quotes(t)));
         }
-    const std::string entries = util::join(affected, ", ");
+    const std::string tail = more ? " and " + std::to_string(more) + " more" : "";
+    const std::string entries = util::join(affected, ", ") + tail;
     if (a.canonical == "experimental-features")
         return "Nix reads the feature names with the quotes (" + entries + "), so it enables none of " +
-               util::join(meant, ", ") + " (it warns: unknown experimental feature)";
-    return "Nix keeps the quotes in the entries (" + entries + "), so they are not " + util::join(meant, ", ");
+               util::join(meant, ", ") + tail + " (it warns: unknown experimental feature)";
+    return "Nix keeps the quotes as part of the entries (" + entries + ") instead of reading " + util::join(meant, ", ") +
+           tail;
 }
 
 // The host of a substituter URI, lower-case ("" when it has none).

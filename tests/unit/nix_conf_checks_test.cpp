@@ -56,6 +56,16 @@ TEST(QuotedValues, StringsAndListsKeepTheQuotes) {
     EXPECT_NE(std::string::npos, q[1]["effect"].get<std::string>().find("'\"root', 'alice\"'")) << q[1].dump();
 }
 
+TEST(QuotedValues, AMessageNamesAtMostEightWords) {
+    std::string line = "trusted-users =";
+    for (int i = 0; i < 20; ++i) line += " \"u" + std::to_string(i) + "\"";
+    const auto q = quoted_values(conf_of(line + "\n"));
+    ASSERT_EQ(1u, q.size());
+    const std::string effect = q[0]["effect"];
+    EXPECT_NE(std::string::npos, effect.find("'\"u7\"' and 12 more")) << effect;
+    EXPECT_EQ(std::string::npos, effect.find("u8")) << effect;
+}
+
 TEST(QuotedValues, CommentsInnerQuotesUnknownSettingsAndTokensAreNotReported) {
     const auto q = quoted_values(conf_of("# experimental-features = \"nix-command\"\n"
                                          "experimental-features = nix-command # \"x\"\n"
