@@ -15,6 +15,7 @@ nlohmann::json gather_facts(const GatherOptions& options) {
     gather_ssh_views(ctx);
     gather_remote_roots(ctx);
     if (options.live) gather_live(ctx);
+    gather_install_problems(ctx);
     gather_nixos(ctx);
     gather_file_records(ctx);
     return ctx.facts;

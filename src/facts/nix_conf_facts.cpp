@@ -145,6 +145,9 @@ NixConfView describe_nix_conf(FileSystem& fs, parse::NixConf conf_in, const Acco
         }
     }
 
+    j["quoted_values"] = quoted_values(conf);
+    j["substituter_keys_missing"] = substituter_keys_missing(conf);
+
     j["build_users_group_missing"] = nlohmann::json::array();
     if (accounts.has_passwd()) {
         const auto* e = conf.get("build-users-group");

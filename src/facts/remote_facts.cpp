@@ -2,11 +2,13 @@
 // systems, features), its sshd configuration for the builder user, that user's
 // authorized_keys, login shell and host keys. The same facts a live probe gathers over SSH.
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "nix_builder_doctor/facts/nix_conf_facts.hpp"
 #include "nix_builder_doctor/facts/producers.hpp"
 #include "nix_builder_doctor/parse/authorized_keys.hpp"
+#include "nix_builder_doctor/parse/private_key.hpp"
 #include "nix_builder_doctor/parse/sshd_config.hpp"
 #include "nix_builder_doctor/util/strings.hpp"
 
@@ -62,6 +64,7 @@ struct RemoteContext {
     FileSystem& rfs;
     Accounts accounts;
     nlohmann::json& builder;
+    std::vector<std::string> host_key_paths{};  // sshd's HostKey lines (none: its defaults)
 };
 
 void add_nix_facts(RemoteContext& rc, nlohmann::json& r, const std::string& user, bool multi_user) {
@@ -111,6 +114,115 @@ void add_nix_facts(RemoteContext& rc, nlohmann::json& r, const std::string& user
     }
 }
 
+// The one local port / address every connection arrives on, when Port and ListenAddress leave
+// only one (`ListenAddress host:port` uses its own port, a bare address every Port).
+bool is_address_literal(const std::string& host) {
+    if (host.empty() || host == "0.0.0.0" || host == "::" || host == "*") return false;
+    if (host.find(':') != std::string::npos) return true;  // IPv6
+    return host.find_first_not_of("0123456789.") == std::string::npos;
+}
+
+void knowable_local_endpoint(const parse::SshdEffective& e, parse::SshdMatchContext& match) {
+    std::set<int> ports;
+    std::set<std::string> hosts;
+    bool any_host = e.listen_addresses.empty();
+    auto all_ports = [&] {
+        for (const auto& p : e.ports)
+            if (auto v = parse::ssh_parse_port(p.value)) ports.insert(*v);
+    };
+    if (e.listen_addresses.empty()) all_ports();
+    for (const auto& l : e.listen_addresses) {
+        std::string word = l.value.substr(0, l.value.find_first_of(" \t"));
+        std::string host = word;
+        std::optional<int> port;
+        if (!word.empty() && word[0] == '[') {
+            const auto close = word.find(']');
+            host = word.substr(1, close == std::string::npos ? std::string::npos : close - 1);
+            if (close != std::string::npos && close + 1 < word.size() && word[close + 1] == ':')
+                port = parse::ssh_parse_port(word.substr(close + 2));
+        } else if (std::count(word.begin(), word.end(), ':') == 1) {
+            host = word.substr(0, word.find(':'));
+            port = parse::ssh_parse_port(word.substr(word.find(':') + 1));
+        }
+        if (port) {
+            ports.insert(*port);
+        } else {
+            all_ports();
+        }
+        if (is_address_literal(host)) hosts.insert(host);
+        else any_host = true;
+    }
+    if (ports.size() == 1) match.local_port = *ports.begin();
+    if (!any_host && hosts.size() == 1) match.local_address = *hosts.begin();
+}
+
+// What decides a login for `user`, in words, to compare two evaluations.
+std::map<std::string, std::string> login_verdict(const parse::SshdEffective& e, const std::string& user,
+                                                 const std::vector<std::string>& groups) {
+    std::string reason;
+    const bool allowed = parse::sshd_user_allowed(e, user, groups, "", "", &reason);
+    std::map<std::string, std::string> v = {
+        {"access", allowed ? "allowed" : reason},
+        {"PubkeyAuthentication", e.pubkey_authentication.value},
+        {"AuthorizedKeysFile", util::join(e.authorized_keys_files.values, " ")},
+        {"AuthorizedKeysCommand", e.authorized_keys_command.value},
+        {"StrictModes", e.strict_modes.value},
+        {"ForceCommand", e.force_command.value},
+        {"AuthenticationMethods", e.authentication_methods.value}};
+    if (user == "root") v["PermitRootLogin"] = e.permit_root_login.value;
+    return v;
+}
+
+// Match LocalPort / LocalAddress blocks the files cannot decide, and what changes for `user`
+// when the connection does arrive there.
+nlohmann::json undecided_local_matches(const parse::SshdConfig& config, const parse::SshdMatchContext& match,
+                                       const parse::SshdEffective& base, const std::string& user) {
+    nlohmann::json out = nlohmann::json::array();
+    const auto before = login_verdict(base, user, match.groups);
+    for (const auto& item : config.items) {
+        if (item.kind != parse::SshdConfigItemKind::match || !item.match_valid) continue;
+        for (const auto& c : item.criteria) {
+            parse::SshdMatchContext variant = match;
+            std::string datum;
+            if (c.name == "localport" && !match.local_port) {
+                const auto port = parse::ssh_parse_port(c.argument);
+                if (!port) continue;
+                variant.local_port = *port;
+                datum = "the connection arrives on port " + c.argument;
+            } else if (c.name == "localaddress" && !match.local_address) {
+                const std::string first = c.argument.substr(0, c.argument.find(','));
+                if (!is_address_literal(first) || first[0] == '!' || first.find_first_of("*?/") != std::string::npos) continue;
+                variant.local_address = first;
+                datum = "the connection arrives at address " + first;
+            } else {
+                continue;
+            }
+            const auto after = login_verdict(parse::evaluate_sshd_config(config, variant), user, match.groups);
+            std::vector<std::string> changes;
+            for (const auto& [what, value] : after) {
+                const auto it = before.find(what);
+                const std::string old = it == before.end() ? "" : it->second;
+                if (old == value) continue;
+                if (what == "access") {
+                    // The files give no client address: drop sshd's empty "from " part.
+                    std::string line = value == "allowed" ? user + " is allowed" : value;
+                    if (const auto at = line.find(" from  "); at != std::string::npos) line.erase(at, 6);
+                    changes.push_back(line);
+                }
+                else changes.push_back(what + " " + (value.empty() ? "(none)" : value) + " instead of " + (old.empty() ? "(none)" : old));
+            }
+            if (changes.empty()) continue;
+            const std::string criterion = c.name == "localport" ? "LocalPort " + c.argument : "LocalAddress " + c.argument;
+            out.push_back({{"criterion", criterion},
+                           {"file", item.directive.file},
+                           {"line", item.directive.line},
+                           {"when", datum},
+                           {"changes", util::join(changes, "; ")}});
+        }
+    }
+    return out;
+}
+
 void add_sshd_facts(RemoteContext& rc, nlohmann::json& r, const Account* account, const std::string& user) {
     const auto read = rc.rfs.read("/etc/ssh/sshd_config");
     r["sshd_config_exists"] = read.status == parse::ReadStatus::ok;
@@ -121,7 +233,10 @@ void add_sshd_facts(RemoteContext& rc, nlohmann::json& r, const Account* account
     match.groups = rc.accounts.groups_of(user);
     match.user_invalid = account == nullptr;
     add_limits(rc.ctx, config.limits, rc.builder.value("uri", std::string()));
+    // Port and ListenAddress cannot be set in Match: the global evaluation gives them.
+    knowable_local_endpoint(parse::evaluate_sshd_config(config, match), match);
     const auto e = parse::evaluate_sshd_config(config, match);
+    for (const auto& k : e.host_keys) rc.host_key_paths.push_back(k.value);
     nlohmann::json s;
     s["errors"] = nlohmann::json::array();
     for (const auto& d : config.diagnostics) s["errors"].push_back({{"file", d.file}, {"line", d.line}, {"message", d.message}});
@@ -136,6 +251,9 @@ void add_sshd_facts(RemoteContext& rc, nlohmann::json& r, const Account* account
     std::string reason;
     s["user_allowed"] = parse::sshd_user_allowed(e, user, match.groups, "", "", &reason);
     s["user_denied_reason"] = reason;
+    s["local_port"] = match.local_port ? nlohmann::json(*match.local_port) : nlohmann::json();
+    s["local_address"] = match.local_address ? nlohmann::json(*match.local_address) : nlohmann::json();
+    s["undecided_matches"] = undecided_local_matches(config, match, e, user);
     r["sshd"] = s;
 
     // authorized_keys: what sshd will read for this user, and what the principal offers.
@@ -239,12 +357,33 @@ void add_sshd_facts(RemoteContext& rc, nlohmann::json& r, const Account* account
 void add_host_keys(RemoteContext& rc, nlohmann::json& r) {
     r["host_keys"] = nlohmann::json::array();
     std::vector<std::string> lines;
-    for (const auto& path : rc.rfs.glob("/etc/ssh/ssh_host_*_key.pub")) {
-        const auto read = rc.rfs.read(path);
-        const auto key = parse::parse_public_key_file(read.text);
-        if (!key.key) continue;
-        lines.push_back(parse::public_key_line(*key.key));
-        r["host_keys"].push_back({{"path", path}, {"type", key.key->plain_type}, {"fingerprint", key.key->fingerprint}});
+    // sshd offers the keys its HostKey lines name, wherever they are (/var/lib/ssh/...), and only
+    // those; without any, its defaults in /etc/ssh.
+    std::vector<std::string> paths;
+    if (rc.host_key_paths.empty()) {
+        for (const auto& pub : rc.rfs.glob("/etc/ssh/ssh_host_*_key.pub")) paths.push_back(pub.substr(0, pub.size() - 4));
+    } else {
+        for (const auto& p : rc.host_key_paths) paths.push_back(p.empty() || p[0] == '/' ? p : "/" + p);
+    }
+    for (const auto& path : paths) {
+        std::optional<parse::PublicKey> key;
+        std::string shown = path + ".pub";
+        if (const auto pub = rc.rfs.read(shown); pub.status == parse::ReadStatus::ok) {
+            if (auto parsed = parse::parse_public_key_file(pub.text); parsed.key) key = parsed.key;
+        }
+        if (!key) {
+            // No usable .pub beside it: the public half of the private key file.
+            if (const auto priv = rc.rfs.read(path); priv.status == parse::ReadStatus::ok) {
+                auto info = parse::parse_private_key(priv.text, path);
+                if (info.public_key) {
+                    key = info.public_key;
+                    shown = path;
+                }
+            }
+        }
+        if (!key) continue;
+        lines.push_back(parse::public_key_line(*key));
+        r["host_keys"].push_back({{"path", shown}, {"type", key->plain_type}, {"fingerprint", key->fingerprint}});
     }
     const auto& pin = rc.builder["host_key"];
     r["pinned_key_mismatch"] = !lines.empty() && pin.value("valid", false) &&

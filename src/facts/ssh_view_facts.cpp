@@ -20,6 +20,13 @@ struct Viewer {
     std::string home;
 };
 
+// A key file in the user's own home (~/.ssh/id_ed25519, ~/.ssh/id_local, ...): a personal key.
+bool is_personal_key(const std::string& path, const std::string& home) {
+    if (home.empty() || home == "/") return false;
+    const std::string dir = home.back() == '/' ? home : home + "/";
+    return path.compare(0, dir.size(), dir) == 0;
+}
+
 // Files parsed once per run, whatever the number of builders.
 struct Caches {
     std::map<std::string, parse::KnownHosts> known_hosts;
@@ -331,7 +338,10 @@ void gather_ssh_views(GatherContext& ctx) {
 
     Caches caches;
     std::map<std::string, nlohmann::json> principal_identities;  // path -> description
-    std::map<std::string, std::string> user_fingerprints;        // fingerprint -> path
+    // fingerprint -> the user's personal key with it: a key file in their home.
+    // A key kept outside the user's home (/etc/nix/builder_ed25519, /root/.ssh/nixbuild named
+    // in /etc/ssh/ssh_config) is shared on purpose, not a personal key copied to root.
+    std::map<std::string, std::string> user_fingerprints;
     for (std::size_t i = 0; i < f["builders"].size(); ++i) {
         auto& b = f["builders"][i];
         const auto& machine = ctx.machines[i];
@@ -355,7 +365,8 @@ void gather_ssh_views(GatherContext& ctx) {
         if (user) {
             auto u = view_builder(ctx, caches, *user, *user_configs, b, machine);
             for (const auto& id : u.facts["identities"])
-                if (!id.value("fingerprint", std::string()).empty()) user_fingerprints[id["fingerprint"]] = id["path"];
+                if (!id.value("fingerprint", std::string()).empty() && is_personal_key(id["path"].get<std::string>(), user->home))
+                    user_fingerprints[id["fingerprint"]] = id["path"];
             const auto user_keys = usable_key_lines(u.keys);
             u.facts["has_key"] = !user_keys.empty();
             bool disjoint = !user_keys.empty() && !principal_keys.empty();

@@ -182,6 +182,16 @@ TEST(RuleCatalog, ParserReadsTableRows) {
     EXPECT_EQ("info", c.at("doctor.cannot-read").severity);
 }
 
+// Where-tags the sources showed a rule cannot honour, each with the evidence; the catalog should
+// drop them (reported to the lead), never silently.
+const std::map<std::string, std::string> kWhereNarrowed = {
+    // Nix's build hook copies inputs to an ssh:// builder as plain store paths and registers the
+    // realisations it gets back in the local store only (build-remote.cc, 2.4 to master), so
+    // ca-derivations with an ssh:// machines entry builds fine: only `nix copy --to ssh://`
+    // fails, which files cannot show. Explain-only.
+    {"nixconf.ca-derivations-legacy-ssh", "O"},
+};
+
 TEST(RuleCatalog, BuiltinRulesKeepTheCatalogSeverity) {
     const std::string text = catalog_text();
     if (text.empty()) GTEST_SKIP() << "rules-catalog.md not found";
@@ -199,7 +209,10 @@ TEST(RuleCatalog, BuiltinRulesKeepTheCatalogSeverity) {
         for (const auto& w : j["where"]) where.insert(w.get<std::string>());
         // A rule may be decided from more evidence than the catalog names (adding is allowed),
         // never from less.
-        for (const auto& w : it->second.where) EXPECT_TRUE(where.count(w)) << id << ": lost the catalog's where-tag " << w;
+        for (const auto& w : it->second.where) {
+            if (const auto n = kWhereNarrowed.find(id); n != kWhereNarrowed.end() && n->second == w) continue;
+            EXPECT_TRUE(where.count(w)) << id << ": lost the catalog's where-tag " << w;
+        }
     }
     EXPECT_GT(checked, 40) << "most rule files should be in the catalog";
 }

@@ -32,6 +32,14 @@ std::vector<std::string> setting_tokens(const parse::NixConf& conf, const std::s
 
 // Nix's matching of trusted-users / allowed-users (daemon.cc): `*`, the name, `@group` with the
 // user's primary or supplementary group.
+// Lines whose value has a quote at either end of a word: Nix keeps the quotes (nix_conf_checks.cpp).
+nlohmann::json quoted_values(const parse::NixConf& conf);
+
+// Effective substituters whose signing key is certainly not in trusted-public-keys: a well-known
+// cache (cache.nixos.org, NAME.cachix.org) without its key name, or an SSH store when only
+// well-known caches' keys are trusted. Empty with `require-sigs = false`.
+nlohmann::json substituter_keys_missing(const parse::NixConf& conf);
+
 bool nix_user_listed(const std::vector<std::string>& list, const std::string& user, const Accounts& accounts);
 
 }  // namespace nbd::facts

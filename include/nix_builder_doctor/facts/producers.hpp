@@ -17,6 +17,7 @@ void gather_remote_roots(GatherContext& ctx);  // /builders/*/remote from --remo
 nlohmann::json describe_remote(GatherContext& ctx, FileSystem& fs, nlohmann::json& builder, const std::string& source,
                                const std::string& login_user);
 void gather_live(GatherContext& ctx);        // /builders/*/live: X-ray and ground truth (not --offline)
+void gather_install_problems(GatherContext& ctx);  // /single_user_installs (local and builders)
 void gather_nixos(GatherContext& ctx);       // /nixos configuration facts
 void gather_file_records(GatherContext& ctx);  // /files, /cannot_read
 
