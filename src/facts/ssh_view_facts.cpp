@@ -326,8 +326,13 @@ void gather_ssh_views(GatherContext& ctx) {
 
         if (user) {
             auto u = view_builder(ctx, caches, *user, *user_configs, b, machine);
-            for (const auto& id : u.facts["identities"])
-                if (!id.value("fingerprint", std::string()).empty()) user_fingerprints[id["fingerprint"]] = id["path"];
+            // The user's own keys: in their home or theirs by owner. A system-wide IdentityFile
+            // both use (nix-darwin's /etc/nix/builder_ed25519, root's alone) is no personal key.
+            for (const auto& id : u.facts["identities"]) {
+                const std::string id_path = id.value("path", std::string());
+                const bool theirs = util::starts_with(id_path, user->home + "/") || id.value("uid", 0u) == user->uid;
+                if (theirs && !id.value("fingerprint", std::string()).empty()) user_fingerprints[id["fingerprint"]] = id["path"];
+            }
             const auto user_keys = usable_key_lines(u.keys);
             u.facts["has_key"] = !user_keys.empty();
             bool disjoint = !user_keys.empty() && !principal_keys.empty();
