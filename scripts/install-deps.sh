@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(g++ make cmake pkg-config git ca-certificates
-          libssh2-1-dev nlohmann-json3-dev libcxxopts-dev libgtest-dev libssl-dev
+          libssh2-1-dev nlohmann-json3-dev libcxxopts-dev libgtest-dev libssl-dev libplist-dev
           openssh-client)
 if [ "${1:-}" = "--test" ]; then
   # The tests also run real sshd and Nix, and build the fuzzers with clang. nix-setup-systemd is

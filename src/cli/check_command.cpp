@@ -46,10 +46,16 @@ void check_system(const Options& options) {
 
 void check_user(const Options& options, const nlohmann::json& facts) {
     if (!options.user || facts.value("/user/exists"_json_pointer, false)) return;
+    // A tree whose accounts are not all there (a Mac's copy without its directory node) cannot
+    // say the user does not exist: the checks of the user's own view are skipped instead.
+    if (facts.value("/platform/name"_json_pointer, std::string()) == "darwin" &&
+        !facts.value("/accounts/users_complete"_json_pointer, true))
+        return;
     std::vector<std::string> names;
     for (const auto& n : facts.value("/passwd_names"_json_pointer, nlohmann::json::array())) names.push_back(n.get<std::string>());
+    const bool dslocal = facts.value("/accounts/source"_json_pointer, std::string()) == "dslocal";
     std::string message = "--user: no user '" + *options.user + "' in " + options.root + (options.root == "/" ? "" : "/") +
-                          "etc/passwd";
+                          (dslocal ? "var/db/dslocal/nodes/Default/users" : "etc/passwd");
     if (auto near = util::nearest(*options.user, names)) message += " (did you mean " + *near + "?)";
     throw UsageError(message);
 }

@@ -483,7 +483,14 @@ void gather_live(GatherContext& ctx) {
         if (!jobs[j].fetch_files || jobs[j].snapshot.output.empty()) continue;
         auto snapshot = parse_builder_snapshot(jobs[j].snapshot.output);
         if (!snapshot.complete) continue;  // a forced command or a shell that ran something else
-        auto remote = describe_remote(ctx, snapshot.fs, b, "ssh", snapshot.user);
+        RemoteObserved observed;
+        observed.platform = platform_from_uname(snapshot.uname);
+        observed.account = Account{snapshot.user, snapshot.uid.value_or(0), snapshot.gid.value_or(0), snapshot.home, snapshot.shell, 0, {}};
+        if (!snapshot.uid) observed.account.name.clear();  // an older snapshot: nothing to add
+        observed.groups = snapshot.groups;
+        observed.path = snapshot.path;
+        observed.nix_version = snapshot.nix_version;
+        auto remote = describe_remote(ctx, snapshot.fs, b, "ssh", snapshot.user, &observed);
         remote["nix_version"] = snapshot.nix_version;
         remote["path"] = snapshot.path;
         // An old nix-store first on the PATH of ssh commands refuses a store a newer Nix upgraded.

@@ -77,17 +77,22 @@ nbd_entry() {
 }
 echo "@@nbd-user $(id -un)"
 echo "@@nbd-groups $(id -Gn)"
+echo "@@nbd-id $(id -u) $(id -g)"
 echo "@@nbd-home $HOME"
+echo "@@nbd-shell $SHELL"
+echo "@@nbd-uname $(uname -s)"
 echo "@@nbd-path $PATH"
 echo "@@nbd-nix $(nix-store --version 2>/dev/null | head -n 1)"
 for f in /etc/nix/nix.conf /nix/var/nix/db/schema /etc/passwd /etc/group /etc/ssh/sshd_config /etc/ssh/sshd_config.d/* /etc/ssh/ssh_host_*_key.pub \
          "$HOME/.ssh/authorized_keys" "$HOME/.ssh/authorized_keys2"; do
   nbd_entry "$f" read
 done
-for f in / /home "$HOME" "$HOME/.ssh" /nix/store /nix/var/nix/daemon-socket/socket /bin/sh /usr/sbin/nologin; do
+for f in / /home "$HOME" "$HOME/.ssh" /nix/store /nix/var/nix/daemon-socket/socket /bin/sh /usr/sbin/nologin \
+         /Library/LaunchDaemons/org.nixos.nix-daemon.plist /Library/LaunchDaemons/systems.determinate.nix-daemon.plist; do
   nbd_entry "$f"
 done
-shell=$(getent passwd "$(id -un)" | cut -d: -f7)
+shell=$(getent passwd "$(id -un)" 2>/dev/null | cut -d: -f7)
+[ -n "$shell" ] || shell=$SHELL
 [ -n "$shell" ] && nbd_entry "$shell"
 pid=$(pgrep -o -x nix-daemon)
 [ -n "$pid" ] && echo "@@nbd-daemon-started $(stat -c %Y /proc/$pid 2>/dev/null)"
@@ -106,6 +111,19 @@ BuilderSnapshot parse_builder_snapshot(const std::string& output) {
         if (util::starts_with(line, "@@nbd-user ")) s.user = value("@@nbd-user ");
         else if (util::starts_with(line, "@@nbd-groups ")) s.groups = util::split_tokens(value("@@nbd-groups "));
         else if (util::starts_with(line, "@@nbd-home ")) s.home = value("@@nbd-home ");
+        else if (util::starts_with(line, "@@nbd-shell ")) s.shell = value("@@nbd-shell ");
+        else if (util::starts_with(line, "@@nbd-uname ")) s.uname = value("@@nbd-uname ");
+        else if (util::starts_with(line, "@@nbd-id ")) {
+            const auto ids = util::split_tokens(value("@@nbd-id "));
+            if (ids.size() == 2) {
+                const auto uid = util::parse_unsigned(ids[0]);
+                const auto gid = util::parse_unsigned(ids[1]);
+                if (uid && gid && *uid <= 0xffffffffull && *gid <= 0xffffffffull) {
+                    s.uid = static_cast<unsigned>(*uid);
+                    s.gid = static_cast<unsigned>(*gid);
+                }
+            }
+        }
         else if (util::starts_with(line, "@@nbd-path ")) s.path = value("@@nbd-path ");
         else if (util::starts_with(line, "@@nbd-nix ")) s.nix_version = value("@@nbd-nix ");
         else if (util::starts_with(line, "@@nbd-daemon-started ")) s.daemon_started = std::atoll(value("@@nbd-daemon-started ").c_str());

@@ -148,14 +148,30 @@ NixConfView describe_nix_conf(FileSystem& fs, parse::NixConf conf_in, const Acco
     j["quoted_values"] = quoted_values(conf);
     j["substituter_keys_missing"] = substituter_keys_missing(conf);
 
+    // The group is looked up where the platform keeps groups (/etc/group, or macOS's local
+    // directory node); when that is not all in the tree, a group not found is unknown, not missing.
     j["build_users_group_missing"] = nlohmann::json::array();
-    if (accounts.has_passwd()) {
+    j["build_users_group_unknown"] = nlohmann::json::array();
+    {
         const auto* e = conf.get("build-users-group");
-        if (e && !e->value.empty() && !accounts.group_exists(e->value))
-            j["build_users_group_missing"].push_back({{"name", e->value}, {"file", e->file}, {"line", e->line}});
-        else if (!e && multi_user && !accounts.group_exists("nixbld"))
-            j["build_users_group_missing"].push_back(
-                {{"name", "nixbld"}, {"file", kNixConf}, {"line", 0}, {"default", true}});
+        nlohmann::json wanted;
+        if (e && !e->value.empty()) wanted = {{"name", e->value}, {"file", e->file}, {"line", e->line}};
+        else if (!e && multi_user) wanted = {{"name", "nixbld"}, {"file", kNixConf}, {"line", 0}, {"default", true}};
+        if (!wanted.is_null() && !accounts.group_exists(wanted["name"])) {
+            const bool dslocal = accounts.source() != "passwd";
+            wanted["groups_location"] = accounts.groups_location();
+            wanted["create_hint"] =
+                dslocal ? "macOS: `sudo dseditgroup -o create -i 350 " + wanted["name"].get<std::string>() +
+                              "`, then `sudo dseditgroup -o edit -a _nixbld1 -t user " + wanted["name"].get<std::string>() +
+                              "` for each build user"
+                        : "`groupadd -r " + wanted["name"].get<std::string>() + "` and nixbld1..32 members";
+            if (accounts.groups_complete()) {
+                j["build_users_group_missing"].push_back(wanted);
+            } else {
+                wanted["why"] = accounts.unknown_reason();
+                j["build_users_group_unknown"].push_back(wanted);
+            }
+        }
     }
 
     j["settings"] = nlohmann::json::object();

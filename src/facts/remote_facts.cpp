@@ -7,6 +7,7 @@
 
 #include "nix_builder_doctor/facts/nix_conf_facts.hpp"
 #include "nix_builder_doctor/facts/producers.hpp"
+#include "nix_builder_doctor/facts/remote_path.hpp"
 #include "nix_builder_doctor/parse/authorized_keys.hpp"
 #include "nix_builder_doctor/parse/private_key.hpp"
 #include "nix_builder_doctor/parse/sshd_config.hpp"
@@ -16,6 +17,8 @@ namespace nbd::facts {
 namespace {
 
 const std::vector<std::string> kDefaultLinuxFeatures = {"nixos-test", "benchmark", "big-parallel", "uid-range"};
+// Nix on macOS: no uid-range; apple-virt when the hardware has it, which files cannot tell.
+const std::vector<std::string> kDefaultDarwinFeatures = {"nixos-test", "benchmark", "big-parallel"};
 
 nlohmann::json origin(const parse::SshSetting& s) {
     return {{"value", s.value}, {"origin", s.origin.describe()}, {"file", s.origin.file}, {"line", s.origin.line}};
@@ -62,10 +65,20 @@ std::string strict_modes_problem(FileSystem& rfs, const Accounts& accounts, cons
 struct RemoteContext {
     GatherContext& ctx;
     FileSystem& rfs;
+    Platform platform;
     Accounts accounts;
     nlohmann::json& builder;
     std::vector<std::string> host_key_paths{};  // sshd's HostKey lines (none: its defaults)
+    parse::SshdEffective sshd;  // for the login user, filled by add_sshd_facts
 };
+
+// The builder's `?remote-program=`, from the machines entry the builder came from.
+std::string remote_program_of(const GatherContext& ctx, const nlohmann::json& b) {
+    for (const auto& m : ctx.machines)
+        if (m.store.completed == b.value("uri", std::string()) && m.line == b.value("line", 0) && m.file == b.value("file", std::string()))
+            if (const auto* program = m.store.param("remote-program")) return *program;
+    return "";
+}
 
 void add_nix_facts(RemoteContext& rc, nlohmann::json& r, const std::string& user, bool multi_user) {
     auto view = describe_nix_conf(rc.rfs, read_nix_conf(rc.rfs), rc.accounts, "builder", rc.builder["uri"], multi_user);
@@ -101,7 +114,7 @@ void add_nix_facts(RemoteContext& rc, nlohmann::json& r, const std::string& user
     // which files cannot tell, so it is only judged when the list is explicit.
     const auto* features_entry = conf.get("system-features");
     const bool explicit_features = features_entry && !features_entry->appended_to_default;
-    auto features = setting_tokens(conf, "system-features", kDefaultLinuxFeatures);
+    auto features = setting_tokens(conf, "system-features", rc.platform.is_darwin() ? kDefaultDarwinFeatures : kDefaultLinuxFeatures);
     r["system_features"] = features;
     r["missing_features"] = nlohmann::json::array();
     std::set<std::string> wanted;
@@ -109,7 +122,7 @@ void add_nix_facts(RemoteContext& rc, nlohmann::json& r, const std::string& user
     for (const auto& f : rc.builder["mandatory_features"]) wanted.insert(f);
     for (const auto& f : wanted) {
         if (std::find(features.begin(), features.end(), f) != features.end()) continue;
-        if (!explicit_features && f == "kvm") continue;
+        if (!explicit_features && (f == "kvm" || f == "apple-virt")) continue;
         r["missing_features"].push_back(f);
     }
 }
@@ -235,7 +248,8 @@ void add_sshd_facts(RemoteContext& rc, nlohmann::json& r, const Account* account
     add_limits(rc.ctx, config.limits, rc.builder.value("uri", std::string()));
     // Port and ListenAddress cannot be set in Match: the global evaluation gives them.
     knowable_local_endpoint(parse::evaluate_sshd_config(config, match), match);
-    const auto e = parse::evaluate_sshd_config(config, match);
+    rc.sshd = parse::evaluate_sshd_config(config, match);
+    const auto& e = rc.sshd;
     for (const auto& k : e.host_keys) rc.host_key_paths.push_back(k.value);
     nlohmann::json s;
     s["errors"] = nlohmann::json::array();
@@ -268,7 +282,10 @@ void add_sshd_facts(RemoteContext& rc, nlohmann::json& r, const Account* account
         for (const auto& pattern : e.authorized_keys_files.values) {
             if (pattern == "none") continue;
             bool ok = true;
-            const std::string path = parse::sshd_expand_authorized_keys_path(pattern, account->home, user, account->uid, &ok);
+            // sshd expands a leading `~` with its own account's home: root's (/var/root on macOS).
+            const auto* root = rc.accounts.by_name("root");
+            const std::string path = parse::sshd_expand_authorized_keys_path(pattern, account->home, user, account->uid, &ok,
+                                                                             root ? root->home : default_root_home(rc.platform));
             const auto file_read = rc.rfs.read(path);
             nlohmann::json fj = {{"path", path}, {"exists", file_read.status == parse::ReadStatus::ok}, {"keys", 0},
                                  {"read", read_status_name(file_read.status)}, {"reason", file_read.reason}};
@@ -393,9 +410,20 @@ void add_host_keys(RemoteContext& rc, nlohmann::json& r) {
 }  // namespace
 
 nlohmann::json describe_remote(GatherContext& ctx, FileSystem& rfs, nlohmann::json& b, const std::string& source,
-                               const std::string& login_user) {
-    RemoteContext rc{ctx, rfs, Accounts::load(rfs), b};
+                               const std::string& login_user, const RemoteObserved* observed) {
+    Platform platform;
+    if (observed) {
+        platform = observed->platform;
+    } else {
+        const auto conf = read_nix_conf(rfs);
+        const auto* system = conf.get("system");
+        platform = detect_platform(rfs, system ? system->value : "");
+    }
+    RemoteContext rc{ctx, rfs, platform, Accounts::load(rfs, platform), b, {}};
+    if (observed) rc.accounts.add_observed(observed->account, observed->groups);
     nlohmann::json r = {{"root", source}};
+    r["platform"] = {{"name", platform.name}, {"evidence", platform.evidence}};
+    r["accounts"] = describe_accounts(rc.accounts);
     std::string user = login_user;
     if (user.empty()) user = b.value("effective_user", std::string());
     if (user.empty()) user = b["has_user"].get<bool>() ? b["user"].get<std::string>() : ctx.principal;
@@ -404,17 +432,41 @@ nlohmann::json describe_remote(GatherContext& ctx, FileSystem& rfs, nlohmann::js
     r["user_exists"] = account != nullptr;
     r["login_shell"] = account ? login_shell(rfs, *account) : nlohmann::json{{"unusable", false}};
     const auto store = rfs.stat("/nix/store");
-    const bool multi_user = !store || store->uid == 0 || has_build_users_group(read_nix_conf(rfs));
+    // A launchd or systemd service that starts nix-daemon makes it multi-user too.
+    const auto service = describe_daemon_service(rfs, platform);
+    const bool multi_user = !store || store->uid == 0 || has_build_users_group(read_nix_conf(rfs)) || service["found"].get<bool>();
     r["install"] = {{"kind", multi_user ? "multi-user" : "single-user"},
                     {"store_owner", store ? rc.accounts.user_name(store->uid) : "root"}};
     r["single_user_not_owner"] = !multi_user && account && store->uid != account->uid && user != "root";
     add_nix_facts(rc, r, user, multi_user);
     add_sshd_facts(rc, r, account, user);
     add_host_keys(rc, r);
+    const std::string remote_program = remote_program_of(ctx, b);
+    if (observed && !(!remote_program.empty() && remote_program[0] == '/')) {
+        // The live snapshot ran a command over SSH as Nix does: its PATH and `nix-store --version`
+        // are the answer itself.
+        r["nix_path"] = {{"state", observed->nix_version.empty() ? "not_on_path" : "on_path"},
+                         {"program", b.value("nix_program", std::string("nix-store"))},
+                         {"shell", account ? account->shell : ""},
+                         {"files_read", nlohmann::json::array()},
+                         {"path", observed->path},
+                         {"why", observed->nix_version.empty() ? "`nix-store --version` over SSH printed nothing"
+                                                               : "`nix-store --version` over SSH printed " + observed->nix_version},
+                         {"source", "live"}};
+    } else {
+        r["nix_path"] = describe_remote_nix_path(rfs, platform, account, rc.sshd, b.value("nix_program", std::string("nix-store")),
+                                                 remote_program);
+    }
     // What this tree's files held that was not read: reported, never taken as absence.
     const std::string uri = b.value("uri", std::string());
     add_limits(ctx, rfs.limits(), uri);
     if (!ctx.facts.contains("cannot_read")) ctx.facts["cannot_read"] = nlohmann::json::array();
+    for (const auto& u : rc.accounts.unusable()) {
+        nlohmann::json entry = {{"path", u.path}, {"why", u.why}, {"builder", uri},
+                                {"hint", "check the record on the builder (`plutil -lint " + u.path + "`)"}};
+        auto& list = ctx.facts["cannot_read"];
+        if (std::find(list.begin(), list.end(), entry) == list.end()) list.push_back(std::move(entry));
+    }
     for (const auto& rec : rfs.records()) {
         if (rec.status == parse::ReadStatus::ok || rec.status == parse::ReadStatus::missing) continue;
         nlohmann::json entry = {{"path", rec.path},

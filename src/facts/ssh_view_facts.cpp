@@ -364,6 +364,8 @@ void gather_ssh_views(GatherContext& ctx) {
 
         if (user) {
             auto u = view_builder(ctx, caches, *user, *user_configs, b, machine);
+            // The user's own keys: under their home (nix-darwin's /etc/nix/builder_ed25519 or a
+            // key kept for root alone is no personal key, whoever owns the file).
             for (const auto& id : u.facts["identities"])
                 if (!id.value("fingerprint", std::string()).empty() && is_personal_key(id["path"].get<std::string>(), user->home))
                     user_fingerprints[id["fingerprint"]] = id["path"];

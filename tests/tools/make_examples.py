@@ -62,10 +62,18 @@ def base():
 EXAMPLES_SPEC = {}
 GOLDEN = os.path.join(HERE, "..", "golden")
 
+class Link:
+    """A symbolic link in a tree (nix-darwin's /etc/static chain): written with os.symlink."""
+    def __init__(self, target):
+        self.target = target
+
 def example(name, readme, expected, local=None, builder=None, drop=(), drop_builder=(), args=None, with_builder=True,
-            where=EXAMPLES):
+            where=EXAMPLES, base_tree=None, modes=None, builder_modes=None):
+    """base_tree: a function returning (local, builder) instead of base(); modes / builder_modes: the
+    directory modes to start from instead of the Linux base's."""
     EXAMPLES_SPEC[name] = dict(readme=readme, expected=expected, local=local or {}, builder=builder or {},
-                               drop=drop, drop_builder=drop_builder, args=args, with_builder=with_builder, where=where)
+                               drop=drop, drop_builder=drop_builder, args=args, with_builder=with_builder, where=where,
+                               base_tree=base_tree, modes=modes, builder_modes=builder_modes)
 
 def golden(name, readme, expected, **kw):
     example(name, readme, expected, where=GOLDEN, **kw)
@@ -155,13 +163,17 @@ example("nix-conf-typos",
         args=["--user", "alice"], with_builder=False)
 
 exec(open(os.path.join(HERE, "golden_cases.py")).read())
+exec(open(os.path.join(HERE, "darwin_cases.py")).read())
 
 def write(tree_dir, files, modes, prefix):
     for path, spec in sorted(files.items()):
-        text, mode = (spec, None) if isinstance(spec, str) else spec
+        text, mode = spec if isinstance(spec, tuple) else (spec, None)
         full = os.path.join(tree_dir, path)
         os.makedirs(os.path.dirname(full), exist_ok=True)
-        with open(full, "w") as f:
+        if isinstance(text, Link):
+            os.symlink(text.target, full)
+            continue
+        with open(full, "wb" if isinstance(text, bytes) else "w") as f:
             f.write(text)
         if mode:
             modes.append(f"{prefix}/{path} {mode}")
@@ -171,15 +183,15 @@ def main():
         out = os.path.join(spec["where"], name)
         shutil.rmtree(out, ignore_errors=True)
         os.makedirs(out)
-        local, builder = base()
+        local, builder = (spec["base_tree"] or base)()
         local.update(spec["local"]); builder.update(spec["builder"])
         for path in spec["drop"]: local.pop(path, None)
         for path in spec["drop_builder"]: builder.pop(path, None)
-        modes = ["root/root/.ssh 0700", "root/home/alice/.ssh 0700"]
+        modes = list(spec["modes"]) if spec["modes"] is not None else ["root/root/.ssh 0700", "root/home/alice/.ssh 0700"]
         write(os.path.join(out, "root"), local, modes, "root")
         args = spec["args"] if spec["args"] is not None else REMOTE
         if spec["with_builder"]:
-            modes.append("builder/home/nixbuild/.ssh 0700")
+            modes += spec["builder_modes"] if spec["builder_modes"] is not None else ["builder/home/nixbuild/.ssh 0700"]
             write(os.path.join(out, "builder"), builder, modes, "builder")
         with open(os.path.join(out, "README.md"), "w") as f:
             run = f"\n\nRun: `examples/run.sh {name}`" if spec["where"] == EXAMPLES else ""

@@ -158,6 +158,27 @@ TEST(RootedFileSystem, SymlinkedDirectoryLikeNixOsEtcStatic) {
     EXPECT_EQ("trusted-users = root\n", fs.read("/etc/nix/nix.conf").text);
 }
 
+// nix-darwin: /etc/nix/nix.conf -> /etc/static/nix/nix.conf, /etc/static -> the system's etc in
+// the store, whose entry links to the store file; macOS's /etc is itself a link to private/etc.
+TEST(RootedFileSystem, NixDarwinEtcChainUnderMacOSPrivateEtc) {
+    Tree t;
+    t.write("/nix/store/bbb-nix.conf", "build-users-group = nixbld\n");
+    t.symlink("/nix/store/bbb-nix.conf", "/nix/store/aaa-etc/etc/nix/nix.conf");
+    // A store link that tries to climb out of the root ends at the root's own file.
+    t.symlink("../../../../../../../../etc/passwd", "/nix/store/aaa-etc/etc/passwd-escape");
+    t.write("/private/etc/passwd", "root:*:0:0:System Administrator:/var/root:/bin/sh\n");
+    t.symlink("private/etc", "/etc");
+    t.symlink("/nix/store/aaa-etc/etc", "/private/etc/static");
+    t.symlink("/etc/static/nix/nix.conf", "/private/etc/nix/nix.conf");
+    RootedFileSystem fs(t.root().string());
+    EXPECT_EQ("build-users-group = nixbld\n", fs.read("/etc/nix/nix.conf").text);
+    EXPECT_EQ("root:*:0:0:System Administrator:/var/root:/bin/sh\n", fs.read("/etc/static/passwd-escape").text);
+    const auto info = fs.lstat("/etc/nix/nix.conf");
+    ASSERT_TRUE(info);
+    EXPECT_TRUE(info->is_symlink);
+    EXPECT_EQ("/etc/static/nix/nix.conf", info->symlink_target);
+}
+
 TEST(RootedFileSystem, RelativeSymlinkTarget) {
     Tree t;
     t.write("/etc/static/nix.conf", "relative\n");

@@ -8,6 +8,7 @@
 #include "nix_builder_doctor/facts/accounts.hpp"
 #include "nix_builder_doctor/facts/filesystem.hpp"
 #include "nix_builder_doctor/facts/gather.hpp"
+#include "nix_builder_doctor/facts/platform.hpp"
 #include "nix_builder_doctor/parse/machines.hpp"
 #include "nix_builder_doctor/parse/nix_conf.hpp"
 
@@ -22,6 +23,7 @@ struct GatherContext {
     nlohmann::json facts = nlohmann::json::object();
 
     // Typed state the producers share (the JSON above is what rules see).
+    Platform platform;  // this machine's (the tree under --root)
     Accounts accounts;
     bool multi_user = true;
     std::string principal;        // who runs ssh for builds

@@ -44,6 +44,10 @@ struct BuilderSnapshot {
     std::string user;            // id -un
     std::vector<std::string> groups;  // id -Gn
     std::string home;
+    std::optional<unsigned> uid;  // id -u
+    std::optional<unsigned> gid;  // id -g
+    std::string shell;           // $SHELL: sshd sets it to the login shell
+    std::string uname;           // uname -s: "Linux", "Darwin"
     std::string nix_version;     // nix-store --version
     std::string path;            // $PATH of a non-interactive ssh command
     long long daemon_started = 0;     // epoch seconds, 0 when unknown
