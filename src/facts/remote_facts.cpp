@@ -419,7 +419,7 @@ nlohmann::json describe_remote(GatherContext& ctx, FileSystem& rfs, nlohmann::js
         const auto* system = conf.get("system");
         platform = detect_platform(rfs, system ? system->value : "");
     }
-    RemoteContext rc{ctx, rfs, platform, Accounts::load(rfs, platform), b, {}};
+    RemoteContext rc{ctx, rfs, platform, Accounts::load(rfs, platform), b, {}, {}};
     if (observed) rc.accounts.add_observed(observed->account, observed->groups);
     nlohmann::json r = {{"root", source}};
     r["platform"] = {{"name", platform.name}, {"evidence", platform.evidence}};

@@ -230,7 +230,7 @@ def _without_dslocal(tree):
 darwin("darwin-malformed-account-record",
        "One group record is not a property list: it is reported (doctor.cannot-read), the other records\n"
        "are still read, and the build users group is unknown rather than missing.",
-       [("info", "doctor.cannot-read", "")],
+       [("info", "auth.user-cannot-ping-builder", "ssh-ng://nixbuild@builder.example.org"), ("info", "doctor.cannot-read", "")],
        local={f"{DSLOCAL}/groups/broken.plist": "<?xml version=\"1.0\"?>\n<plist version=\"1.0\"><dict><key>name</key>"},
        base_tree=lambda: _without_nixbld(darwin_base))
 
