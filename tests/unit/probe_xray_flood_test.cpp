@@ -67,14 +67,19 @@ class FloodServer {
         bool trickle = false;  // one byte of the endless chunk stream per interval
     };
 
+    // Listens at once (a client may connect into the backlog); serves from start(). A probe
+    // child is forked before start(): forking while a thread runs can leave the child a held
+    // allocator lock (ASan's leak checker deadlocked on one).
     explicit FloodServer(Script script) : m_script(std::move(script)) {
         m_listen = nbd_test::listen_on_loopback(16, m_port);
         EXPECT_GE(m_listen, 0);
-        m_thread = std::thread([this] { serve(); });
+    }
+    void start() {
+        if (!m_thread.joinable()) m_thread = std::thread([this] { serve(); });
     }
     ~FloodServer() {
         m_stop = true;
-        m_thread.join();
+        if (m_thread.joinable()) m_thread.join();
         ::close(m_listen);
     }
     int port() const { return m_port; }
@@ -160,7 +165,8 @@ long status_kib(const char* field) {
 constexpr long kMemoryBoundKib = 64 * 1024;  // the bound the tests hold the probe to
 constexpr long kChildCapKib = 1024 * 1024;   // RLIMIT_AS headroom: a broken bound fails fast
 
-Measured run_in_child(const XrayTarget& target, std::chrono::milliseconds hard_limit) {
+// The server starts serving once the child exists, so the fork happens with no other thread.
+Measured run_in_child(FloodServer& server, const XrayTarget& target, std::chrono::milliseconds hard_limit) {
     Measured m;
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) return m;
@@ -197,6 +203,7 @@ Measured run_in_child(const XrayTarget& target, std::chrono::milliseconds hard_l
         ::_exit(0);
     }
     ::close(fds[1]);
+    server.start();
     std::string text;
     const auto limit = start + hard_limit;
     while (Clock::now() < limit) {
@@ -248,7 +255,7 @@ void expect_bounded(const Measured& m, const FloodServer& server) {
 
 TEST(ProbeXrayFlood, UserauthBannerFloodIsCutAtTheReadBudget) {
     FloodServer server({kIdentification + kexinit(), repeat(userauth_banner("x"), 512)});
-    const Measured m = run_in_child(target(server.port(), kDeadline), kHardLimit);
+    const Measured m = run_in_child(server, target(server.port(), kDeadline), kHardLimit);
     expect_bounded(m, server);
     EXPECT_EQ(m.last_stage, "kex");
     EXPECT_EQ(m.last_outcome, "flood");
@@ -259,7 +266,7 @@ TEST(ProbeXrayFlood, UserauthBannerFloodIsCutAtTheReadBudget) {
 
 TEST(ProbeXrayFlood, BigUserauthBannersAreCutAtTheReadBudgetToo) {
     FloodServer server({kIdentification + kexinit(), userauth_banner(std::string(30000, 'b'))});
-    const Measured m = run_in_child(target(server.port(), kDeadline), kHardLimit);
+    const Measured m = run_in_child(server, target(server.port(), kDeadline), kHardLimit);
     expect_bounded(m, server);
     EXPECT_EQ(m.last_outcome, "flood");
     EXPECT_NE(m.last_detail.find("SSH_MSG_USERAUTH_BANNER packets"), std::string::npos)
@@ -268,7 +275,7 @@ TEST(ProbeXrayFlood, BigUserauthBannersAreCutAtTheReadBudgetToo) {
 
 TEST(ProbeXrayFlood, KexinitFloodIsCutAtTheReadBudget) {
     FloodServer server({kIdentification, repeat(kexinit(), 64)});
-    const Measured m = run_in_child(target(server.port(), kDeadline), kHardLimit);
+    const Measured m = run_in_child(server, target(server.port(), kDeadline), kHardLimit);
     expect_bounded(m, server);
     EXPECT_EQ(m.last_stage, "kex");
     EXPECT_EQ(m.last_outcome, "flood");
@@ -278,7 +285,7 @@ TEST(ProbeXrayFlood, KexinitFloodIsCutAtTheReadBudget) {
 TEST(ProbeXrayFlood, IgnoreFloodIsNamed) {
     // libssh2 drops SSH_MSG_IGNORE, so memory stays small; the time did not.
     FloodServer server({kIdentification + kexinit(), repeat(ignore_packet(), 512)});
-    const Measured m = run_in_child(target(server.port(), kDeadline), kHardLimit);
+    const Measured m = run_in_child(server, target(server.port(), kDeadline), kHardLimit);
     expect_bounded(m, server);
     EXPECT_EQ(m.last_outcome, "flood");
     EXPECT_NE(m.last_detail.find("SSH_MSG_IGNORE"), std::string::npos) << m.last_detail;
@@ -288,7 +295,7 @@ TEST(ProbeXrayFlood, SlowFloodEndsAtTheDeadlineNamingWhatCame) {
     // About 400 KB/s: under the budget within the deadline, and never a pause long enough for
     // libssh2 to return to the probe's own wait.
     FloodServer server({kIdentification + kexinit(), repeat(userauth_banner("slow"), 64), 2ms});
-    const Measured m = run_in_child(target(server.port(), kDeadline), kHardLimit);
+    const Measured m = run_in_child(server, target(server.port(), kDeadline), kHardLimit);
     expect_bounded(m, server);
     EXPECT_GE(m.elapsed_ms, static_cast<long>(kDeadline.count()) - 100);
     EXPECT_EQ(m.last_stage, "kex");
@@ -298,7 +305,7 @@ TEST(ProbeXrayFlood, SlowFloodEndsAtTheDeadlineNamingWhatCame) {
 
 TEST(ProbeXrayFlood, SlowlorisDuringTheKeyExchangeEndsAtTheDeadline) {
     FloodServer server({kIdentification + kexinit(), ignore_packet(), 20ms, true});
-    const Measured m = run_in_child(target(server.port(), kDeadline), kHardLimit);
+    const Measured m = run_in_child(server, target(server.port(), kDeadline), kHardLimit);
     expect_bounded(m, server);
     EXPECT_GE(m.elapsed_ms, static_cast<long>(kDeadline.count()) - 100);
     EXPECT_EQ(m.last_stage, "kex");
@@ -307,7 +314,7 @@ TEST(ProbeXrayFlood, SlowlorisDuringTheKeyExchangeEndsAtTheDeadline) {
 
 TEST(ProbeXrayFlood, SlowlorisIdentificationLineEndsAtTheDeadline) {
     FloodServer server({"SSH-2.0-", "slowly", 20ms, true});
-    const Measured m = run_in_child(target(server.port(), kDeadline), kHardLimit);
+    const Measured m = run_in_child(server, target(server.port(), kDeadline), kHardLimit);
     expect_bounded(m, server);
     EXPECT_GE(m.elapsed_ms, static_cast<long>(kDeadline.count()) - 100);
     EXPECT_EQ(m.last_stage, "banner");
@@ -316,7 +323,7 @@ TEST(ProbeXrayFlood, SlowlorisIdentificationLineEndsAtTheDeadline) {
 
 TEST(ProbeXrayFlood, EndlessPreBannerTextIsNotSsh) {
     FloodServer server({"", repeat("not yet\r\n", 1024)});
-    const Measured m = run_in_child(target(server.port(), kDeadline), kHardLimit);
+    const Measured m = run_in_child(server, target(server.port(), kDeadline), kHardLimit);
     expect_bounded(m, server);
     EXPECT_EQ(m.last_stage, "banner");
     EXPECT_EQ(m.last_outcome, "not_ssh");
@@ -354,6 +361,7 @@ TEST(ProbeXrayFlood, FullAcceptQueueIsTcpTimeoutAtTheDeadline) {
 
 TEST(ProbeXrayFlood, EightParallelFloodsStayWithinOneDeadline) {
     FloodServer server({kIdentification + kexinit(), repeat(userauth_banner("x"), 512)});
+    server.start();
     std::vector<XrayResult> results(8);
     std::vector<std::thread> threads;
     const auto start = Clock::now();
