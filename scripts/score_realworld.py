@@ -5,8 +5,11 @@ usage: scripts/score_realworld.py BINARY [dev|heldout] [--list]
 
 explain: top-1 accuracy over the logs whose label is a catalog rule (no `seen:` line, label not
 `unknown`); `none` logs count as right when explain names no rule. check: for each config set,
-the warnings and errors of `check --offline --root SET/root` against the rule ids its JUDGEMENT
-lists that files can decide (catalog where O or R): a finding the judgement does not list is a false alarm, a listed id not found a miss.
+the warnings and errors of `check --offline --root SET/root` (with `--user U` when a problem
+bullet says "with --user U") against its JUDGEMENT: each `problems:` bullet ("- RULE-ID (...)")
+whose id files can decide (catalog where O or R) is expected; ids named under `undecidable:` or
+`notes:` may go either way (the files cannot tell); any other warning or error is a false alarm,
+an expected id not found a miss. An id mentioned inside "problems: none (...)" is not expected.
 Tune on dev only; run heldout once and report it.
 """
 import json
@@ -40,6 +43,42 @@ def labels(path):
             if sep and key.strip() not in out:
                 out[key.strip()] = value.strip()
     return out
+
+
+# What a public repository cannot hold (secret keys, root's known_hosts): a finding about its
+# absence is counted apart when the JUDGEMENT says the key or host keys are not in the files.
+ABSENT_FROM_REPO = {"machines.identity-missing", "keys.no-identity", "hostkey.unknown-to-root"}
+ABSENCE_NOTED = re.compile(r"(?i)\bkey|known_hosts")
+
+
+def absence_noted(text):
+    """True when the JUDGEMENT's undecidable/notes lines say keys or host keys are absent."""
+    body = text.split("## Real programs")[0]
+    return any(ABSENCE_NOTED.search(line) for line in body.splitlines()
+               if line.startswith(("undecidable:", "notes:")))
+
+
+def parse_judgement(text):
+    """(expected ids, ids either way, --user) from a JUDGEMENT's text before its program output."""
+    expected, either, user = set(), set(), None
+    section = None
+    for line in text.split("## Real programs")[0].splitlines():
+        key, sep, rest = line.partition(":")
+        if sep and key in ("verdict", "problems", "undecidable", "notes"):
+            section = key
+            if key in ("undecidable", "notes"):
+                either |= set(RULE_ID.findall(rest))
+            continue
+        if section == "problems" and line.startswith("- "):
+            m = RULE_ID.match(line[2:])
+            if m:
+                expected.add(m.group(0))
+                u = re.search(r"with --user ([A-Za-z0-9_.-]+)", line)
+                user = user or (u.group(1) if u else None)
+            either |= set(RULE_ID.findall(line[2:])) - ({m.group(0)} if m else set())
+        elif section in ("undecidable", "notes"):
+            either |= set(RULE_ID.findall(line))
+    return expected, either - expected, user
 
 
 def run(binary, args, stdin=None):
@@ -83,7 +122,7 @@ def score_explain(binary, half, show):
 
 def score_check(binary, half, show):
     folder = os.path.join(CORPUS, "configs", half)
-    false_alarms = misses = found = sets = errors = 0
+    false_alarms = misses = found = sets = errors = artifacts = 0
     notes = []
     decidable = file_rules()
     for name in sorted(os.listdir(folder)):
@@ -94,15 +133,24 @@ def score_check(binary, half, show):
         sets += 1
         with open(judgement, encoding="utf-8") as f:
             text = f.read()
-        problems_part = text.split("## Real programs")[0]
-        expected = set(RULE_ID.findall(problems_part)) & decidable
-        code, out = run(binary, ["check", "--offline", "--root", root, "--format", "json", "--fail-on", "never"])
+        expected, either, user = parse_judgement(text)
+        expected &= decidable
+        args = ["check", "--offline", "--root", root, "--format", "json", "--fail-on", "never"]
+        code, out = run(binary, args + (["--user", user] if user else []))
+        if code == 2 and user:  # the tree has no account for the user: what needs --user is undecidable
+            code, out = run(binary, args)
+            either |= {rule for rule in expected if rule.startswith("keys.root-reuses")}
+            expected -= either
         if code != 0:
             errors += 1
             notes.append(f"  {name}: exit {code}")
             continue
         got = {f["rule"] for f in json.loads(out)["findings"] if f["severity"] in ("error", "warning")}
-        for rule in sorted(got - expected):
+        for rule in sorted(got - expected - either):
+            if rule in ABSENT_FROM_REPO and absence_noted(text):
+                artifacts += 1
+                notes.append(f"  {name}: about a file the public repo cannot hold: {rule}")
+                continue
             false_alarms += 1
             notes.append(f"  {name}: not in the judgement: {rule}")
         for rule in sorted(expected - got):
@@ -110,7 +158,8 @@ def score_check(binary, half, show):
             notes.append(f"  {name}: judged, not found: {rule}")
         found += len(expected & got)
     print(f"check ({half}): {sets} sets; {found} judged problems found, {misses} missed, "
-          f"{false_alarms} warnings/errors not in a judgement; {errors} runs failed")
+          f"{false_alarms} warnings/errors not in a judgement (+{artifacts} about keys or host keys the "
+          f"public repo cannot hold); {errors} runs failed")
     if show:
         print("\n".join(notes))
 
