@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <stdexcept>
 
 #include "nix_builder_doctor/explain/finding_text.hpp"
@@ -34,6 +35,25 @@ std::vector<engine::Rule> with_builder_patterns(const std::vector<engine::Rule>&
     std::vector<engine::Rule> out = rules;
     for (std::size_t r = 0; r < out.size(); ++r) out[r].log_patterns = specs[r].patterns_with_builder;
     return out;
+}
+
+// Where the log's own copy command sends paths: into this machine from another store, into a
+// local directory store, or elsewhere (a remote store; the default).
+enum class CopyInto { elsewhere, this_machine, local_directory };
+
+// A `nix copy` or `nix-copy-closure` command line and where it copies to; nullopt for other lines.
+std::optional<CopyInto> copy_command(std::string_view text) {
+    if (text.find("nix copy") == std::string_view::npos && text.find("nix-copy-closure") == std::string_view::npos) return std::nullopt;
+    if (text.find("--from") != std::string_view::npos) return CopyInto::this_machine;
+    for (const std::string_view to : {std::string_view("--to "), std::string_view("--to=")}) {
+        const std::size_t at = text.find(to);
+        if (at == std::string_view::npos) continue;
+        std::string_view dest = text.substr(at + to.size());
+        while (!dest.empty() && (dest.front() == ' ' || dest.front() == '\'' || dest.front() == '"')) dest.remove_prefix(1);
+        if (dest.starts_with("/") || dest.starts_with("file://") || dest.starts_with("local")) return CopyInto::local_directory;
+        return CopyInto::elsewhere;
+    }
+    return std::nullopt;
 }
 
 struct Block {
@@ -82,6 +102,7 @@ private:
     int m_block = kNoBlock;  // the block the current line belongs to
     int m_block_lines_left = 0;
     std::string m_building_on;  // the builder of the last `building '...' on '...'`
+    CopyInto m_copy = CopyInto::elsewhere;  // the last copy command's destination
     std::string m_previous;
     int m_key_lines_left = 0;  // inside a private key pasted into the log
 };
@@ -119,8 +140,10 @@ void Scan::feed(const LogLine& line) {
         if (m_block != kNoBlock && (starts_nix_message(text) || --m_block_lines_left <= 0)) m_block = kNoBlock;
         if (auto on = parse_building_on(text)) {
             m_building_on = *on;
+            m_copy = CopyInto::elsewhere;  // a remote build started after the copy
             note_builder(*on);
         }
+        if (auto copy = copy_command(text)) m_copy = *copy;
         if (m_block != kNoBlock) named = m_blocks[static_cast<std::size_t>(m_block)].builder;
         else if (auto b = builder_named_in(text)) {
             named = *b;
@@ -128,6 +151,12 @@ void Scan::feed(const LogLine& line) {
         }
     }
     auto take = [&](std::size_t r, bool needs_builder) {
+        if (m_copy != CopyInto::elsewhere && named.empty() && !m_specs[r].when_copying_in.empty()) {
+            if (m_copy == CopyInto::local_directory) return;  // a local directory store's own refusal
+            const std::string& other = m_specs[r].when_copying_in;
+            for (std::size_t o = 0; o < m_rules.size(); ++o)
+                if (m_rules[o].id == other) r = o;
+        }
         const ExplainSpec& spec = m_specs[r];
         const bool about_builder = spec.scope == Scope::builder || spec.scope == Scope::builder_line;
         std::string builder = named;

@@ -5,7 +5,7 @@
 namespace nbd::explain {
 namespace {
 
-const std::set<std::string> kKnownKeys = {"role", "scope", "rank", "cause", "fix", "alternatives", "resolved_by", "check", "fallback", "after_cause", "patterns_with_builder", "when_builders_named"};
+const std::set<std::string> kKnownKeys = {"role", "scope", "rank", "cause", "fix", "alternatives", "resolved_by", "check", "fallback", "after_cause", "patterns_with_builder", "when_builders_named", "when_copying_in"};
 
 std::string text_field(const nlohmann::json& j, const char* key, const std::string& id, std::vector<std::string>& problems) {
     if (!j.contains(key)) return "";
@@ -50,6 +50,7 @@ ExplainSpec parse_explain_spec(const engine::Rule& rule, std::vector<std::string
     spec.check = text_field(j, "check", id, problems);
     spec.after_cause = text_field(j, "after_cause", id, problems);
     spec.when_builders_named = text_field(j, "when_builders_named", id, problems);
+    spec.when_copying_in = text_field(j, "when_copying_in", id, problems);
     if (j.contains("patterns_with_builder")) {
         bool ok = j["patterns_with_builder"].is_array();
         if (ok)

@@ -90,6 +90,10 @@ TEST(ExplainRules, NamesOnlyRulesThatExist) {
             EXPECT_TRUE(ids.count(s.when_builders_named)) << r.id << " names " << s.when_builders_named;
             EXPECT_NE(r.id, s.when_builders_named);
         }
+        if (!s.when_copying_in.empty()) {
+            EXPECT_TRUE(ids.count(s.when_copying_in)) << r.id << " names " << s.when_copying_in;
+            EXPECT_NE(r.id, s.when_copying_in);
+        }
         if (!s.check.empty()) {
             std::istringstream selectors(s.check);
             for (std::string sel; std::getline(selectors, sel, ',');) {
@@ -147,6 +151,13 @@ TEST(ExplainRules, RecogniseEveryVersionsWording) {
         {"error: cannot add path '/nix/store/a-b' because it lacks a signature by a trusted key", "remote.user-not-trusted"},
         {"error: you are not privileged to build derivations", "remote.user-not-trusted"},
         {"error: you are not privileged to build input-addressed derivations", "remote.user-not-trusted"},
+        // Who refuses depends on where the log's copy command sends the paths: into this machine
+        // (`--from`: the local daemon), into a local directory store (its own require-sigs: no
+        // rule), or to a remote store; a remote build after the copy is the builder's again.
+        {"$ nix copy --from ssh://ben@h /nix/store/a-b\nerror: cannot add path '/nix/store/a-c' because it lacks a valid signature", "nixconf.user-not-trusted"},
+        {"Step 3/4 : RUN nix copy --to /nix-emacs $(type -p emacs)\n ---> Running in a2bb\nerror: cannot add path '/nix/store/a-b' because it lacks a valid signature", "none"},
+        {"$ nix copy --to ssh://h /nix/store/a-b\nerror: cannot add path '/nix/store/a-b' because it lacks a valid signature", "remote.user-not-trusted"},
+        {"$ nix-copy-closure --from h /nix/store/a-b\nbuilding '/nix/store/c.drv' on 'ssh://h'...\nerror: cannot add path '/nix/store/a-b' because it lacks a signature by a trusted key", "remote.user-not-trusted"},
         // The ssh-ng connection dropping: up to 2.19, then 2.20+, and 2.15+'s readiness check.
         {"cannot build on 'ssh-ng://b': error: cannot open connection to remote store 'ssh-ng://b': error: unexpected end-of-file", "remote.connection-failed"},
         // 2.20+: ssh got through (2.15+ checks that first), then the remote program was gone at once.
@@ -236,6 +247,12 @@ TEST(ExplainRules, RecogniseEveryVersionsWording) {
         // Nix (Machine::Machine, 2.x and Lix) takes an entry without ssh:// that starts with local/remote/auto as a store URI.
         {"cannot build on 'localbuilder': error: don't know how to open Nix store 'localbuilder'", "machines.unknown-scheme"},
         {"error: don't know how to open Nix store 'foo'", "none"},
+        // A git forge refusing a git+ssh input (the user `git`) is not a builder login.
+        {"git@github.com: Permission denied (publickey).\nfatal: Could not read from remote repository.", "none"},
+        {"nix@b: Permission denied (publickey).\nerror: cannot connect to 'nix@b'", "auth.key-not-authorized"},
+        // An ssh:// URI Nix could not parse (a raw IPv6 address, nixUnstable 2021) is no scheme problem.
+        {"[ERROR] error: --- Error --- nix-copy-closure\n[ERROR] don't know how to open Nix store 'ssh://root@2a10:4a80:407:3::1?compress=true'", "none"},
+        {"cannot build on 'ssh-ng://[fd00::1]': error: don't know how to open Nix store 'ssh-ng://[fd00::1]'", "remote.connection-failed"},
         // An old nix-store first on the builder's PATH; the same words with no builder are local.
         {"error: current Nix store schema is version 10, but I only support 7\nerror: cannot connect to 'root@b'", "remote.old-nix-on-path"},
         {"error: current Nix store schema is version 10, but I only support 7", "none"},

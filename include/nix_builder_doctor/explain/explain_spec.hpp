@@ -51,6 +51,10 @@ struct ExplainSpec {
     // Another rule that stands for this match when the log names builders and none of them
     // failed ("unable to start any build" with `--builders 'ssh://h x86_64-linux'`: none fits).
     std::string when_builders_named;
+    // Another rule that stands for this match when the log's `nix copy` / `nix-copy-closure`
+    // command copies into this machine (`--from STORE`): the refusal is then the local daemon's.
+    // When it copies into a local directory store (`--to /DIR`, `file://`, `local`), no rule fits.
+    std::string when_copying_in;
 };
 
 // The spec of a rule; problems with the `explain` object are appended as "id: problem".
