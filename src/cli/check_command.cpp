@@ -126,6 +126,8 @@ report::Report make_report(const nlohmann::json& facts, engine::SelectedFindings
     if (r.builders.empty()) r.notes.push_back("no remote builders are configured");
     for (const auto& note : facts.value("/machines/notes"_json_pointer, nlohmann::json::array()))
         if (note.is_string()) r.notes.push_back(note.get<std::string>());
+    if (const auto note = facts.value("/ground_truth/daemon_nix_sshopts_note"_json_pointer, std::string()); !note.empty())
+        r.notes.push_back(note);
     r.findings = std::move(selected.findings);
     r.summary = engine::summarize(r.findings, selected.suppressed);
     return r;
