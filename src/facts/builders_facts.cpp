@@ -255,6 +255,18 @@ nlohmann::json describe_machine(GatherContext& ctx, const parse::Machine& m, con
         }
         b["ssh_key"] = key;
     }
+    // nix-darwin's linux-builder: the key in its machines entry is written by the VM's first start
+    // (create-builder), so before that it is missing and no ssh-keygen is the fix.
+    b["identity_written_by"] = "";
+    b["identity_first_step"] = "";
+    if (m.identity_file && *m.identity_file == "/etc/nix/builder_ed25519" && s.host == "linux-builder" && s.user == "builder" &&
+        b["is_ssh"].get<bool>() && !ctx.platform.is_linux()) {
+        b["identity_written_by"] = "nix-darwin linux-builder";
+        if (!b["ssh_key"].value("exists", false))
+            b["identity_first_step"] =
+                "Start the linux-builder once (`sudo launchctl kickstart -k system/org.nixos.linux-builder`) — it writes this key "
+                "on its first start. Only if it is still missing after that: ";
+    }
     b["probed"] = false;
     b["stages"] = nlohmann::json::object();
     return b;
