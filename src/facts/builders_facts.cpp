@@ -255,6 +255,18 @@ nlohmann::json describe_machine(GatherContext& ctx, const parse::Machine& m, con
         }
         b["ssh_key"] = key;
     }
+    // nix-darwin's linux-builder: the key in its machines entry is written by the VM's first start
+    // (create-builder), so before that it is missing and no ssh-keygen is the fix.
+    b["identity_written_by"] = "";
+    b["identity_first_step"] = "";
+    if (m.identity_file && *m.identity_file == "/etc/nix/builder_ed25519" && s.host == "linux-builder" && s.user == "builder" &&
+        b["is_ssh"].get<bool>() && !ctx.platform.is_linux()) {
+        b["identity_written_by"] = "nix-darwin linux-builder";
+        if (!b["ssh_key"].value("exists", false))
+            b["identity_first_step"] =
+                "Start the linux-builder once (`sudo launchctl kickstart -k system/org.nixos.linux-builder`) — it writes this key "
+                "on its first start. Only if it is still missing after that: ";
+    }
     b["probed"] = false;
     b["stages"] = nlohmann::json::object();
     return b;
@@ -297,20 +309,68 @@ unsigned count_entries(GatherContext& ctx, const std::string& path) {
     return static_cast<unsigned>(machines.machines.size());
 }
 
+struct SystemFromFiles {
+    std::string system, source, evidence;
+};
+
+// What a Mac's own files say about its system when nix.conf does not: nix-darwin writes the
+// system it was built for to `system` in the system's store path (/run/current-system); an
+// `extra-platforms` with x86_64-darwin but not aarch64-darwin is Rosetta on Apple silicon. A
+// store path named `*-darwin*` or the linux-builder's machines entry says nothing about the host.
+SystemFromFiles darwin_system_from_files(GatherContext& ctx) {
+    for (const char* path : {"/run/current-system/system", "/nix/var/nix/profiles/system/system"}) {
+        const auto read = ctx.fs.read(path);
+        if (read.status != parse::ReadStatus::ok) continue;
+        const std::string system(util::trim(read.text));
+        if (util::ends_with(system, "-darwin") && is_known_system(system))
+            return {system, "nix-darwin", std::string(path) + " (nix-darwin): " + system};
+    }
+    if (const auto* extra = ctx.local_nix_conf.get("extra-platforms")) {
+        const auto platforms = util::split_tokens(extra->value);
+        const auto has = [&](const char* s) { return std::find(platforms.begin(), platforms.end(), s) != platforms.end(); };
+        if (has("x86_64-darwin") && !has("aarch64-darwin"))
+            return {"aarch64-darwin", "extra-platforms",
+                    extra->file + ":" + std::to_string(extra->line) +
+                        ": extra-platforms has x86_64-darwin (Rosetta), so this Mac is Apple silicon"};
+    }
+    return {};
+}
+
 }  // namespace
 
 void gather_builders(GatherContext& ctx) {
     auto& f = ctx.facts;
     std::string local_system = host_system();
     std::string system_source = "this machine";
+    std::string evidence = "uname";
+    // The systems Nix's thisSystem may be when the files do not say (a Mac tree read elsewhere).
+    std::vector<std::string> candidates;
     if (ctx.options.system) {
         local_system = *ctx.options.system;
         system_source = "--system";
+        evidence = "--system " + local_system;
     } else if (f["nixconf"].contains("system")) {
         local_system = f["nixconf"]["system"];
         system_source = "nix.conf";
+        evidence = "nix.conf system = " + local_system;
+    } else if (ctx.platform.is_darwin() && !util::ends_with(local_system, "-darwin")) {
+        // A Mac's tree read on another machine: this machine's uname says nothing about it.
+        if (auto from_files = darwin_system_from_files(ctx); !from_files.system.empty()) {
+            local_system = from_files.system;
+            system_source = from_files.source;
+            evidence = from_files.evidence;
+        } else {
+            local_system = "unknown";
+            system_source = "unknown";
+            evidence = "a macOS tree whose nix.conf sets no `system`, and no file says which Mac it is";
+            candidates = {"aarch64-darwin", "x86_64-darwin"};
+        }
     }
-    f["system"] = {{"value", local_system}, {"source", system_source}};
+    const std::string described =
+        candidates.empty() ? local_system
+                           : "unknown (aarch64-darwin or x86_64-darwin: nix.conf sets no `system` and the tree does not say which)";
+    f["system"] = {{"value", local_system}, {"source", system_source}, {"evidence", evidence},
+                   {"candidates", candidates}, {"described", described}};
 
     const auto& builders_setting = f["nixconf"]["builders"];
     parse::Machines machines;
@@ -402,7 +462,13 @@ void gather_builders(GatherContext& ctx) {
             continue;  // the same builder twice: report it once, check it once
         }
         const auto& systems = b["systems"];
-        if (std::find(systems.begin(), systems.end(), local_system) != systems.end() && machine.max_jobs > 0) ++for_system;
+        // An unknown local system counts every system it may be: no finding rests on a guess.
+        const bool for_local = candidates.empty()
+                                   ? std::find(systems.begin(), systems.end(), local_system) != systems.end()
+                                   : !machine.systems_set || std::any_of(candidates.begin(), candidates.end(), [&](const std::string& c) {
+                                         return std::find(systems.begin(), systems.end(), c) != systems.end();
+                                     });
+        if (for_local && machine.max_jobs > 0) ++for_system;
         if (b["store_note"] != "")
             m["notes"].push_back(b["file"].get<std::string>() + (machine.line > 0 ? ":" + std::to_string(machine.line) : "") + ": " +
                                  b["store_note"].get<std::string>());

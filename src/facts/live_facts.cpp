@@ -12,6 +12,7 @@
 
 #include "nix_builder_doctor/facts/memory_filesystem.hpp"
 #include "nix_builder_doctor/facts/live_text.hpp"
+#include "nix_builder_doctor/facts/nix_sshopts.hpp"
 #include "nix_builder_doctor/facts/producers.hpp"
 #include "nix_builder_doctor/probe/build_test.hpp"
 #include "nix_builder_doctor/probe/ground_truth.hpp"
@@ -324,14 +325,25 @@ void record(nlohmann::json& b, Job& job, bool vpn_up) {
 
 // NIX_SSHOPTS as the running nix-daemon sees it (its environment, not ours): the daemon is the
 // process that runs ssh. Readable only as root on the real root; empty otherwise.
+// Split as the local Nix splits it (nix_sshopts.cpp); the split and any note go to /ground_truth.
 std::vector<std::string> daemon_ssh_options(GatherContext& ctx) {
+    auto& truth = ctx.facts["ground_truth"];
+    truth["daemon_nix_sshopts_split"] = "";
+    truth["daemon_nix_sshopts_note"] = "";
     if (ctx.options.root != "/" || ::geteuid() != 0) return {};
     for (const auto& entry : ctx.fs.list_directory("/proc")) {
         if (entry.find_first_not_of("0123456789") != std::string::npos) continue;
         if (util::trim(ctx.fs.read("/proc/" + entry + "/comm").text) != "nix-daemon") continue;
         const std::string environ = ctx.fs.read("/proc/" + entry + "/environ").text;
         for (const auto& variable : util::split_fields(environ, '\0'))
-            if (util::starts_with(variable, "NIX_SSHOPTS=")) return util::split_tokens(variable.substr(12));
+            if (util::starts_with(variable, "NIX_SSHOPTS=")) {
+                const auto& local = ctx.facts["machines"]["local_nix"];
+                auto split = split_nix_sshopts(variable.substr(12), local.value("flavor", std::string()),
+                                               local.value("version", std::string()));
+                truth["daemon_nix_sshopts_split"] = split.method;
+                truth["daemon_nix_sshopts_note"] = split.note;
+                return split.words;
+            }
         return {};
     }
     return {};

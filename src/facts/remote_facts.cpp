@@ -106,7 +106,8 @@ void add_nix_facts(RemoteContext& rc, nlohmann::json& r, const std::string& user
         auto platforms = setting_tokens(conf, "extra-platforms", {});
         platforms.push_back(system->value);
         for (const auto& s : rc.builder["systems"])
-            if (std::find(platforms.begin(), platforms.end(), s.get<std::string>()) == platforms.end() && s != "builtin")
+            if (std::find(platforms.begin(), platforms.end(), s.get<std::string>()) == platforms.end() && s != "builtin" &&
+                s != "unknown")  // an entry without systems on a Mac tree whose system is unknown
                 r["missing_systems"].push_back(s);
         r["platforms"] = platforms;
     }

@@ -305,3 +305,48 @@ mac_builder("macos-builder-nix-not-on-path",
             "nix-daemon --stdio` runs zsh non-interactively: it reads /etc/zshenv and ~/.zshenv only, and the Nix\n"
             "installer added itself to /etc/zshrc. Nix fails with `zsh:1: command not found: nix-daemon`.",
             [("error", "remote.nix-not-on-path", MAC_URI)], where=EXAMPLES)
+
+# The local system on a Mac tree read elsewhere: nix.conf sets no `system`, so it is aarch64-darwin
+# or x86_64-darwin, and only a file can say which (nix-darwin's /run/current-system/system).
+def _max_jobs_0(tree, machines=None, extra=None):
+    def make():
+        local, builder = tree()
+        conf = [p for p in local if p.endswith("-etc-nix.conf")][0]
+        local[conf] = local[conf].replace("max-jobs = auto\n", "max-jobs = 0\n")
+        if machines is not None:
+            local[[p for p in local if p.endswith("-etc-machines")][0]] = machines
+        local.update(extra or {})
+        return local, builder
+    return make
+
+darwin("darwin-max-jobs-0-linux-builders-only",
+       "A nix-darwin Mac with max-jobs = 0 whose only builder lists x86_64-linux,aarch64-linux: nothing can\n"
+       "build the Mac's own derivations (Failed to find a machine for remote build!). nix.conf sets no\n"
+       "`system`, so the local system is unknown (aarch64-darwin or x86_64-darwin), neither is listed.",
+       [("error", "machines.no-builder-for-system", "")], base_tree=_max_jobs_0(darwin_base), args=["--user", "alice"], with_builder=False)
+
+darwin("darwin-max-jobs-0-mac-builder",
+       "max-jobs = 0 on a Mac whose builder lists x86_64-darwin: the tree does not say whether this Mac is\n"
+       "aarch64-darwin or x86_64-darwin (not the doctor's own x86_64-linux), so no finding rests on a guess. Silent.",
+       [], base_tree=_max_jobs_0(darwin_base, machines_line(systems="x86_64-darwin", key_path=ROOT_KEY)),
+       args=["--user", "alice"], with_builder=False)
+
+darwin("darwin-max-jobs-0-current-system-says",
+       "As darwin-max-jobs-0-mac-builder, but nix-darwin's /run/current-system/system says aarch64-darwin:\n"
+       "the builder's x86_64-darwin does not build this Mac's derivations.",
+       [("error", "machines.no-builder-for-system", "")],
+       base_tree=_max_jobs_0(darwin_base, machines_line(systems="x86_64-darwin", key_path=ROOT_KEY),
+                             {"run/current-system/system": "aarch64-darwin"}),
+       args=["--user", "alice"], with_builder=False)
+
+def _linux_builder_before_first_start():
+    local, builder = linux_builder_base()
+    del local["etc/nix/builder_ed25519"]
+    return local, builder
+
+darwin("darwin-linux-builder-not-started",
+       "nix-darwin's linux-builder before the VM's first start: /etc/nix/builder_ed25519 does not exist yet\n"
+       "(the VM writes it). The fix says to start it once (launchctl kickstart), not to ssh-keygen a key.",
+       [("error", "machines.identity-missing", "ssh-ng://builder@linux-builder")],
+       base_tree=_linux_builder_before_first_start, args=["--user", "alice"], with_builder=False,
+       modes=[m for m in MAC_MODES])
