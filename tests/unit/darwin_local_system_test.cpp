@@ -63,7 +63,9 @@ TEST(LinuxBuilderKey, OtherMissingKeysKeepTheUsualFix) {
     ASSERT_TRUE(prepared.ok());
     const auto report = nlohmann::json::parse(prepared.run_doctor("--format json").out);
     for (const auto& f : report["findings"])
-        if (f["rule"] == "machines.identity-missing") EXPECT_EQ(f["fix"].get<std::string>().rfind("Create the key as ", 0), 0u);
+        if (f["rule"] == "machines.identity-missing") {
+            EXPECT_EQ(f["fix"].get<std::string>().rfind("Create the key as ", 0), 0u);
+        }
 }
 
 }  // namespace
