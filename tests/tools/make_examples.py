@@ -87,7 +87,8 @@ example("root-host-key-unknown",
         "The builder's host key was accepted by alice (in her known_hosts), never by root, and the\n"
         "machines file pins no key: nix-daemon's ssh fails with `Host key verification failed.`",
         [("error", "hostkey.unknown-to-root", URI)],
-        local={"etc/nix/machines": machines_line(host_key="-")})
+        local={"etc/nix/machines": machines_line(host_key="-")},
+        builder={"home/nixbuild/.ssh/authorized_keys": ("restrict " + key("root_nixbuild.pub") + key("alice_id.pub"), "0600")})
 
 example("alias-only-for-user",
         "The machines file names `builder`, an alias that only alice's ~/.ssh/config defines;\n"
