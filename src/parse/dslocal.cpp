@@ -105,6 +105,23 @@ std::optional<unsigned> id_of(plist_t dict, const char* key, std::string* error)
     return id;
 }
 
+// A record's dictionary and its `name` values (the first is the short name), or an error.
+struct NamedRecord {
+    PlistPtr dict;
+    std::vector<std::string> names;
+};
+
+std::optional<NamedRecord> named_record(std::string_view data, std::string* error) {
+    NamedRecord rec{parse_dictionary(data, error), {}};
+    if (!rec.dict) return std::nullopt;
+    rec.names = values(rec.dict.get(), "name");
+    if (rec.names.empty() || rec.names.front().empty()) {
+        *error = "has no `name`";
+        return std::nullopt;
+    }
+    return rec;
+}
+
 }  // namespace
 
 std::optional<unsigned> parse_dslocal_id(std::string_view text) {
@@ -118,14 +135,10 @@ std::optional<unsigned> parse_dslocal_id(std::string_view text) {
 
 DslocalResult<DslocalUser> parse_dslocal_user(std::string_view data) {
     DslocalResult<DslocalUser> r;
-    const auto dict = parse_dictionary(data, &r.error);
-    if (!dict) return r;
-    plist_t d = dict.get();
-    const auto names = values(d, "name");
-    if (names.empty() || names.front().empty()) {
-        r.error = "has no `name`";
-        return r;
-    }
+    const auto rec = named_record(data, &r.error);
+    if (!rec) return r;
+    plist_t d = rec->dict.get();
+    const auto& names = rec->names;
     DslocalUser u;
     u.entry.name = names.front();
     u.aliases.assign(names.begin() + 1, names.end());
@@ -145,14 +158,10 @@ DslocalResult<DslocalUser> parse_dslocal_user(std::string_view data) {
 
 DslocalResult<DslocalGroup> parse_dslocal_group(std::string_view data) {
     DslocalResult<DslocalGroup> r;
-    const auto dict = parse_dictionary(data, &r.error);
-    if (!dict) return r;
-    plist_t d = dict.get();
-    const auto names = values(d, "name");
-    if (names.empty() || names.front().empty()) {
-        r.error = "has no `name`";
-        return r;
-    }
+    const auto rec = named_record(data, &r.error);
+    if (!rec) return r;
+    plist_t d = rec->dict.get();
+    const auto& names = rec->names;
     DslocalGroup g;
     g.entry.name = names.front();
     const auto gid = id_of(d, "gid", &r.error);
