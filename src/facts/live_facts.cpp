@@ -316,6 +316,12 @@ void record(nlohmann::json& b, Job& job, bool vpn_up) {
     nlohmann::json out = stages;
     if (job.run_truth) out["nix"] = truth.outcome;
     b["stages"] = out;
+    // How long each stage took, for people and for fleet metrics (JSON v1's stage_ms).
+    nlohmann::json ms = nlohmann::json::object();
+    for (const auto& st : job.xray_result.stages) ms[st.name] = st.elapsed_ms;
+    if (job.run_truth) ms["nix"] = truth.elapsed_ms;
+    if (!job.snapshot.output.empty() || job.snapshot.elapsed_ms > 0) ms["snapshot"] = job.snapshot.elapsed_ms;
+    b["stage_ms"] = ms;
     // "ok" needs both probes through: every X-ray stage passed, and OpenSSH spoke Nix's protocol.
     bool xray_ok = !job.xray_result.stages.empty();
     for (const auto& st : job.xray_result.stages) xray_ok = xray_ok && (st.outcome == "ok" || st.outcome == "skipped");
@@ -490,6 +496,7 @@ void gather_live(GatherContext& ctx) {
             const auto& bt = jobs[j].build;
             b["live"]["build_test"] = {{"outcome", bt.outcome}, {"last_error", bt.last_error}, {"elapsed_ms", bt.elapsed_ms}};
             b["stages"]["build"] = bt.outcome;
+            b["stage_ms"]["build"] = bt.elapsed_ms;
             if (bt.outcome != "ok") b["probed"] = false;
         }
         if (!jobs[j].fetch_files || jobs[j].snapshot.output.empty()) continue;

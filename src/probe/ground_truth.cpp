@@ -314,24 +314,29 @@ RemoteScriptResult run_remote_script(const GroundTruthTarget& target, const std:
     if (!ground_truth_refusal(target).empty()) return result;
     auto argv = ssh_prefix(target);
     argv.insert(argv.end(), {"sh", "-s"});
-    const auto deadline = Clock::now() + target.deadline;
+    const auto start = Clock::now();
+    const auto deadline = start + target.deadline;
+    const auto finish = [&] {
+        result.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+        return result;
+    };
     Subprocess process(argv, {"DISPLAY", "SSH_ASKPASS", "SSH_AUTH_SOCK", "SSH_ASKPASS_REQUIRE"}, {"SHELL=/bin/sh"});
-    if (!process.started()) return result;
+    if (!process.started()) return finish();
     std::string line;
     if (process.read_line(line, 4096, deadline, cancel) != Subprocess::Status::ok || line != "started") {
         process.finish(std::chrono::milliseconds(0));
         result.ssh_stderr = process.stderr_text();
-        return result;
+        return finish();
     }
     if (process.write_stdin(script, deadline, cancel) != Subprocess::Status::ok) {
         process.finish(std::chrono::milliseconds(0));
-        return result;
+        return finish();
     }
     process.close_stdin();
     result.output = process.drain_stdout(limit, deadline);
     result.ok = process.finish(std::chrono::milliseconds(500)) == 0;
     result.ssh_stderr = process.stderr_text();
-    return result;
+    return finish();
 }
 
 GroundTruthResult run_ground_truth(const GroundTruthTarget& target, const std::atomic<bool>* cancel) {

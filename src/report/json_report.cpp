@@ -10,6 +10,7 @@ nlohmann::json render_json(const Report& r) {
     j["builders"] = nlohmann::json::array();
     for (const auto& b : r.builders) {
         nlohmann::json entry = {{"uri", b.uri}, {"host", b.host}, {"verdict", builder_verdict(r, b)}, {"stages", b.stages}};
+        if (!b.stage_ms.empty()) entry["stage_ms"] = b.stage_ms;
         j["builders"].push_back(entry);
     }
     j["findings"] = nlohmann::json::array();

@@ -81,6 +81,7 @@ struct RemoteScriptResult {
     bool ok = false;
     std::string output;
     std::string ssh_stderr;
+    long elapsed_ms = 0;
 };
 RemoteScriptResult run_remote_script(const GroundTruthTarget& target, const std::string& script, std::size_t limit,
                                      const std::atomic<bool>* cancel = nullptr);

@@ -15,6 +15,7 @@ struct BuilderStatus {
     std::string host;
     std::string where;                   // "/etc/nix/machines:3"
     nlohmann::json stages = nlohmann::json::object();  // stage name -> outcome
+    nlohmann::json stage_ms = nlohmann::json::object();  // stage name -> milliseconds (live only)
     bool probed = false;                 // every live stage passed (so "ok" can be claimed)
     bool probe_ran = false;              // a live probe ran at all (passed or not)
 };
