@@ -41,6 +41,9 @@ struct TextStyle {
 };
 std::string render_text(const Report& r, const TextStyle& style);
 
+// The report in a named format: text json junit sarif github prometheus machines.
+std::string render(const Report& r, const std::string& format, const TextStyle& style);
+
 // Colour when stdout is a TTY, unless NO_COLOR is set; CLICOLOR_FORCE forces it.
 bool should_use_color(int fd);
 
