@@ -6,6 +6,7 @@
 #include <map>
 
 #include "nix_builder_doctor/util/strings.hpp"
+#include "ssh_include.hpp"
 
 namespace nbd::parse {
 
@@ -43,11 +44,6 @@ constexpr std::string_view kUnsupported[] = {"afstokenpassing",         "kerbero
                                              "kerberostgtpassing",      "rsaauthentication",
                                              "rhostsrsaauthentication", "compressionlevel"};
 
-// Total work allowed for one parse, includes included (a glob fan-out must not explode). ssh
-// itself has no bound on the number of included files (only on their depth, 16): 3000 files in
-// one glob are all read by `ssh -G`. Reaching either bound is reported in `limits`.
-constexpr std::size_t kMaxIncludedFiles = 10000;
-constexpr std::size_t kMaxTotalBytes = 16u << 20;
 
 template <std::size_t N>
 bool contains(const std::string_view (&list)[N], std::string_view word) {
@@ -64,9 +60,7 @@ struct Parser {
     std::optional<std::string> home;
     SshConfig& out;
     std::vector<std::string> stack;  // files being read, outermost first
-    std::size_t files_read = 0;
-    std::size_t bytes_read = 0;
-    bool budget_reported = false;
+    IncludeBudget budget;  // included files and bytes, over the whole parse
     std::map<std::string, std::optional<std::string>> suggestions;  // did-you-mean, once per word
 
     std::optional<std::string> suggest(const std::string& word) {
@@ -237,47 +231,10 @@ void Parser::handle_include(const SshDirective& d, int depth) {
             continue;
         }
         for (const auto& path : source.glob(pattern)) {
-            if (depth + 1 > kMaxIncludeDepth) {
-                error(d, "Too many recursive configuration includes (including " + path + ")");
-                return;
-            }
-            if (std::find(stack.begin(), stack.end(), path) != stack.end()) {
-                error(d,
-                      "Too many recursive configuration includes (" + path + " includes itself)");
-                continue;
-            }
-            if (files_read >= kMaxIncludedFiles || bytes_read >= kMaxTotalBytes) {
-                if (!budget_reported) {
-                    const bool by_count = files_read >= kMaxIncludedFiles;
-                    note(d, "too many included files; the rest is not read");
-                    out.limits.push_back(
-                        {by_count ? "included files" : "bytes of included files",
-                         by_count ? kMaxIncludedFiles : kMaxTotalBytes, d.file, d.line,
-                         path + " and every later included file were not read"});
-                }
-                budget_reported = true;
-                return;
-            }
-            const ReadResult r = source.read(path);
-            ++files_read;
-            switch (r.status) {
-                case ReadStatus::ok:
-                    break;
-                case ReadStatus::missing:
-                    continue;  // gone since the glob: ssh skips it
-                case ReadStatus::unreadable:
-                    error(d, "Can't open user config file " + path + ": Permission denied");
-                    continue;
-                case ReadStatus::too_large:
-                    note(d, "included file " + path + " is too large to read");
-                    continue;
-                case ReadStatus::not_regular:
-                    note(d, "included file " + path + " is not a regular file" +
-                                (r.reason.empty() ? std::string() : " (" + r.reason + ")") +
-                                "; not read");
-                    continue;
-            }
-            bytes_read += r.text.size();
+            auto step = read_included_file(source, budget, path, depth, stack, d, {false, "Can't open user config file "},
+                                           {out.diagnostics, out.notes, out.limits});
+            if (step.next == IncludeStep::Next::stop) return;
+            if (step.next == IncludeStep::Next::skip) continue;
             out.included_files.push_back(path);
             SshConfigItem begin;
             begin.kind = SshConfigItemKind::include_begin;
@@ -285,7 +242,7 @@ void Parser::handle_include(const SshDirective& d, int depth) {
             begin.included_file = path;
             out.items.push_back(begin);
             stack.push_back(path);
-            parse_text(r.text, path, depth + 1);
+            parse_text(step.text, path, depth + 1);
             stack.pop_back();
             begin.kind = SshConfigItemKind::include_end;
             out.items.push_back(std::move(begin));

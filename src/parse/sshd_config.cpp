@@ -7,6 +7,7 @@
 #include <map>
 
 #include "nix_builder_doctor/util/strings.hpp"
+#include "ssh_include.hpp"
 
 namespace nbd::parse {
 
@@ -22,11 +23,6 @@ constexpr NewerKeyword kNewerKeywords[] = {
     {"sshdauthpath", "10.0"},
 };
 
-// Total work allowed for one parse, includes included. sshd itself has no bound on the number of
-// included files (only on their depth, 16): `sshd -T` reads 5000 files of one glob. Reaching
-// either bound is reported in `limits`.
-constexpr std::size_t kMaxIncludedFiles = 10000;
-constexpr std::size_t kMaxTotalBytes = 16u << 20;
 
 bool is_one_of(std::string_view word, std::initializer_list<std::string_view> list) {
     return std::find(list.begin(), list.end(), word) != list.end();
@@ -62,9 +58,7 @@ struct Parser {
     const IncludeSource& source;
     SshdConfig& out;
     std::vector<std::string> stack;
-    std::size_t files_read = 0;
-    std::size_t bytes_read = 0;
-    bool budget_reported = false;
+    IncludeBudget budget;  // included files and bytes, over the whole parse
     std::map<std::string, std::optional<std::string>> suggestions;  // did-you-mean, once per word
 
     std::optional<std::string> suggest(const std::string& word) {
@@ -233,48 +227,10 @@ void Parser::handle_include(const SshDirective& d, int depth, bool& active, bool
         // An included file cannot change the including file's Match state.
         const bool outer_active = active;
         for (const auto& path : source.glob(pattern)) {
-            if (depth + 1 > kMaxIncludeDepth) {
-                error(d, "Too many recursive configuration includes (including " + path + ")");
-                return;
-            }
-            if (std::find(stack.begin(), stack.end(), path) != stack.end()) {
-                error(d,
-                      "Too many recursive configuration includes (" + path + " includes itself)");
-                continue;
-            }
-            if (files_read >= kMaxIncludedFiles || bytes_read >= kMaxTotalBytes) {
-                if (!budget_reported) {
-                    const bool by_count = files_read >= kMaxIncludedFiles;
-                    note(d, "too many included files; the rest is not read");
-                    out.limits.push_back(
-                        {by_count ? "included files" : "bytes of included files",
-                         by_count ? kMaxIncludedFiles : kMaxTotalBytes, d.file, d.line,
-                         path + " and every later included file were not read"});
-                }
-                budget_reported = true;
-                return;
-            }
-            const ReadResult r = source.read(path);
-            ++files_read;
-            switch (r.status) {
-                case ReadStatus::ok:
-                    break;
-                case ReadStatus::missing:
-                    error(d, path + ": No such file or directory");
-                    continue;
-                case ReadStatus::unreadable:
-                    error(d, path + ": Permission denied");
-                    continue;
-                case ReadStatus::too_large:
-                    note(d, "included file " + path + " is too large to read");
-                    continue;
-                case ReadStatus::not_regular:
-                    note(d, "included file " + path + " is not a regular file" +
-                                (r.reason.empty() ? std::string() : " (" + r.reason + ")") +
-                                "; not read");
-                    continue;
-            }
-            bytes_read += r.text.size();
+            auto step = read_included_file(source, budget, path, depth, stack, d, {true, ""},
+                                           {out.diagnostics, out.notes, out.limits});
+            if (step.next == IncludeStep::Next::stop) return;
+            if (step.next == IncludeStep::Next::skip) continue;
             out.included_files.push_back(path);
             SshdConfigItem begin;
             begin.kind = SshdConfigItemKind::include_begin;
@@ -283,7 +239,7 @@ void Parser::handle_include(const SshDirective& d, int depth, bool& active, bool
             begin.included_file = path;
             out.items.push_back(begin);
             stack.push_back(path);
-            parse_text(r.text, path, depth + 1, active, never_match || !outer_active);
+            parse_text(step.text, path, depth + 1, active, never_match || !outer_active);
             stack.pop_back();
             active = outer_active;
             begin.kind = SshdConfigItemKind::include_end;
