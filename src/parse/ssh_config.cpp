@@ -6,6 +6,7 @@
 #include <map>
 
 #include "nix_builder_doctor/util/strings.hpp"
+#include "keyword_suggester.hpp"
 #include "ssh_include.hpp"
 
 namespace nbd::parse {
@@ -61,21 +62,7 @@ struct Parser {
     SshConfig& out;
     std::vector<std::string> stack;  // files being read, outermost first
     IncludeBudget budget;  // included files and bytes, over the whole parse
-    std::map<std::string, std::optional<std::string>> suggestions;  // did-you-mean, once per word
-
-    std::optional<std::string> suggest(const std::string& word) {
-        if (word.size() > 48) return std::nullopt;  // too far from every keyword anyway
-        const auto it = suggestions.find(word);
-        if (it != suggestions.end()) return it->second;
-        if (suggestions.size() >= 32) return std::nullopt;  // hostile input: stop guessing
-        // Only keywords close enough in length can be within util::nearest()'s reach.
-        const std::size_t reach = std::max<std::size_t>(2, word.size() / 3);
-        std::vector<std::string> candidates;
-        for (const auto& k : ssh_client_keywords())
-            if (k.size() + reach >= word.size() && word.size() + reach >= k.size())
-                candidates.push_back(k);
-        return suggestions[word] = util::nearest(word, candidates);
-    }
+    KeywordSuggester keywords{ssh_client_keywords()};  // did-you-mean
     std::optional<std::string> ignore_unknown;  // the first IgnoreUnknown list seen
 
     void error(const SshDirective& d, std::string message) {
@@ -124,7 +111,7 @@ void Parser::handle_directive(SshDirective d, int depth) {
                              [&](const NewerKeyword& n) { return n.name == kw; });
             if (newer != std::end(kNewerClientKeywords)) {
                 message += " (known to OpenSSH " + std::string(newer->version) + " and later)";
-            } else if (auto guess = suggest(kw)) {
+            } else if (auto guess = keywords.suggest(kw)) {
                 message += " (did you mean " + *guess + "?)";
             }
             error(item.directive, std::move(message));

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "nix_builder_doctor/util/strings.hpp"
+#include "keyword_suggester.hpp"
 #include "ssh_include.hpp"
 
 namespace nbd::parse {
@@ -59,21 +60,7 @@ struct Parser {
     SshdConfig& out;
     std::vector<std::string> stack;
     IncludeBudget budget;  // included files and bytes, over the whole parse
-    std::map<std::string, std::optional<std::string>> suggestions;  // did-you-mean, once per word
-
-    std::optional<std::string> suggest(const std::string& word) {
-        if (word.size() > 48) return std::nullopt;  // too far from every keyword anyway
-        const auto it = suggestions.find(word);
-        if (it != suggestions.end()) return it->second;
-        if (suggestions.size() >= 32) return std::nullopt;  // hostile input: stop guessing
-        // Only keywords close enough in length can be within util::nearest()'s reach.
-        const std::size_t reach = std::max<std::size_t>(2, word.size() / 3);
-        std::vector<std::string> candidates;
-        for (const auto& k : sshd_keywords())
-            if (k.size() + reach >= word.size() && word.size() + reach >= k.size())
-                candidates.push_back(k);
-        return suggestions[word] = util::nearest(word, candidates);
-    }
+    KeywordSuggester keywords{sshd_keywords()};  // did-you-mean
 
     void error(const SshDirective& d, std::string message) {
         out.diagnostics.push_back({d.file, d.line, std::move(message)});
@@ -107,7 +94,7 @@ void Parser::parse_text(std::string_view text, const std::string& file, int dept
                              [&](const NewerKeyword& n) { return n.name == d.keyword; });
             if (newer != std::end(kNewerKeywords)) {
                 message += " (known to OpenSSH " + std::string(newer->version) + " and later)";
-            } else if (auto guess = suggest(d.keyword)) {
+            } else if (auto guess = keywords.suggest(d.keyword)) {
                 message += " (did you mean " + *guess + "?)";
             }
             error(d, std::move(message));
