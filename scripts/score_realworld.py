@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Scores the doctor on the real-world corpora in tests/realworld (see its README).
 
-usage: scripts/score_realworld.py BINARY [dev|heldout] [--list]
+usage: scripts/score_realworld.py BINARY [dev|heldout] [--list] [--collected DATE | --slugs FILE]
+
+--collected DATE scores only the logs whose `.expected` has a `collected:` line starting with DATE
+(e.g. 2026-12-02, the third batch); --slugs FILE only the log slugs listed in FILE (one a line, `#`
+comments). Either one restricts explain to that subset and skips check (config sets carry no date).
 
 explain: top-1 accuracy over the logs whose label is a catalog rule (no `seen:` line, label not
 `unknown`); `none` logs count as right when explain names no rule. check: for each config set,
@@ -12,6 +16,7 @@ whose id files can decide (catalog where O or R) is expected; ids named under `u
 an expected id not found a miss. An id mentioned inside "problems: none (...)" is not expected.
 Tune on dev only; run heldout once and report it.
 """
+import argparse
 import json
 import os
 import re
@@ -86,7 +91,22 @@ def run(binary, args, stdin=None):
     return p.returncode, p.stdout.decode("utf-8", "replace")
 
 
-def score_explain(binary, half, show):
+def selected(label, slug, only):
+    """True when the log is in the subset asked for (no restriction: always)."""
+    if only is None:
+        return True
+    kind, value = only
+    if kind == "collected":
+        return label.get("collected", "").startswith(value)
+    return slug in value
+
+
+def read_slugs(path):
+    with open(path, encoding="utf-8") as f:
+        return {line.split("#")[0].strip() for line in f if line.split("#")[0].strip()}
+
+
+def score_explain(binary, half, show, only=None):
     folder = os.path.join(CORPUS, "logs", half)
     rule_right = rule_total = none_right = none_total = crashes = 0
     wrong = []
@@ -94,6 +114,8 @@ def score_explain(binary, half, show):
         if not name.endswith(".expected"):
             continue
         label = labels(os.path.join(folder, name))
+        if not selected(label, name[: -len(".expected")], only):
+            continue
         first = label.get("first", "unknown").split()[0] if label.get("first") else "unknown"
         if "seen" in label or first == "unknown":
             continue
@@ -113,7 +135,8 @@ def score_explain(binary, half, show):
             rule_right += got == first
         if got != first:
             wrong.append((name, first, got))
-    print(f"explain ({half}): {rule_right}/{rule_total} logs with a rule label ranked first correctly; "
+    subset = f", {only[0]} {only[1] if only[0] == 'collected' else str(len(only[1])) + ' slugs'}" if only else ""
+    print(f"explain ({half}{subset}): {rule_right}/{rule_total} logs with a rule label ranked first correctly; "
           f"{none_right}/{none_total} logs with no fitting rule left unnamed; {crashes} errors")
     if show:
         for name, want, got in wrong:
@@ -165,14 +188,19 @@ def score_check(binary, half, show):
 
 
 def main():
-    if len(sys.argv) < 2:
-        print(__doc__)
-        return 2
-    binary = os.path.abspath(sys.argv[1])
-    half = sys.argv[2] if len(sys.argv) > 2 and not sys.argv[2].startswith("-") else "dev"
-    show = "--list" in sys.argv
-    score_explain(binary, half, show)
-    score_check(binary, half, show)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("binary")
+    parser.add_argument("half", nargs="?", default="dev", choices=["dev", "heldout"])
+    parser.add_argument("--list", action="store_true", help="list every miss")
+    subset = parser.add_mutually_exclusive_group()
+    subset.add_argument("--collected", metavar="DATE", help="only logs whose collected: line starts with DATE")
+    subset.add_argument("--slugs", metavar="FILE", help="only the log slugs listed in FILE")
+    args = parser.parse_args()
+    binary = os.path.abspath(args.binary)
+    only = ("collected", args.collected) if args.collected else ("slugs", read_slugs(args.slugs)) if args.slugs else None
+    score_explain(binary, args.half, args.list, only)
+    if only is None:
+        score_check(binary, args.half, args.list)
     return 0
 
 
