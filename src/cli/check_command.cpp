@@ -149,7 +149,7 @@ int run_check_command(const Options& options, std::ostream& out, std::ostream& e
     }
     engine::Selection selection{options.select, options.ignore, options.severity_overrides};
     auto selected = engine::apply_selection(engine::evaluate_rules(rules, facts), selection);
-    const report::Report report = make_report(facts, std::move(selected));
+    const report::Report report = make_report(facts, std::move(selected), rules);
     if (options.format == Format::json) {
         out << util::dump_json(report::render_json(report)) << "\n";
     } else {
