@@ -103,8 +103,8 @@ std::string render_junit(const Report& r) {
     suites.push_back(std::move(local));
     for (const auto& b : r.builders) {
         Suite s{b.uri, {{"verdict", builder_verdict(r, b)}, {"where", b.where}}, {}};
-        for (const auto& [stage, outcome_json] : b.stages.items()) {
-            const std::string outcome = outcome_json.is_string() ? outcome_json.get<std::string>() : outcome_json.dump();
+        for (const auto& stage : stages_in_probe_order(b.stages)) {
+            const std::string outcome = stage_outcome(b.stages, stage);
             Case c;
             c.name = stage;
             if (const auto ms = b.stage_ms.find(stage); ms != b.stage_ms.end() && ms->is_number_integer() && ms->get<long long>() > 0)

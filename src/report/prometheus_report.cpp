@@ -20,7 +20,7 @@ using Labels = std::vector<std::pair<std::string, std::string>>;
 
 std::string number(double v) {
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
+    std::snprintf(buf, sizeof buf, "%.15g", v);
     return buf;
 }
 
@@ -112,20 +112,21 @@ std::string render_prometheus(const Report& r) {
     if (any_stage) {
         e.family("stage_ok", "1 when the live stage passed, 0 when it failed or was skipped.");
         for (const auto& b : r.builders)
-            for (const auto& [stage, outcome] : b.stages.items())
-                e.sample({{"builder", b.uri}, {"stage", stage}}, outcome.is_string() && stage_passed(outcome.get<std::string>()) ? 1 : 0);
+            for (const auto& stage : stages_in_probe_order(b.stages))
+                e.sample({{"builder", b.uri}, {"stage", stage}}, stage_passed(stage_outcome(b.stages, stage)) ? 1 : 0);
         e.family("stage_outcome", "The live stage's outcome as a label (value 1).");
         for (const auto& b : r.builders)
-            for (const auto& [stage, outcome] : b.stages.items())
-                e.sample({{"builder", b.uri}, {"stage", stage}, {"outcome", outcome.is_string() ? outcome.get<std::string>() : outcome.dump()}}, 1);
+            for (const auto& stage : stages_in_probe_order(b.stages))
+                e.sample({{"builder", b.uri}, {"stage", stage}, {"outcome", stage_outcome(b.stages, stage)}}, 1);
     }
     bool any_timing = false;
     for (const auto& b : r.builders) any_timing = any_timing || !b.stage_ms.empty();
     if (any_timing) {
         e.family("stage_duration_seconds", "Time the live stage took.");
         for (const auto& b : r.builders)
-            for (const auto& [stage, ms] : b.stage_ms.items())
-                if (ms.is_number()) e.sample({{"builder", b.uri}, {"stage", stage}}, ms.get<double>() / 1000.0);
+            for (const auto& stage : stages_in_probe_order(b.stage_ms))
+                if (const auto& ms = b.stage_ms.at(stage); ms.is_number())
+                    e.sample({{"builder", b.uri}, {"stage", stage}}, ms.get<double>() / 1000.0);
     }
 
     e.family("findings", "Findings of this run by severity (after --select/--ignore).");
