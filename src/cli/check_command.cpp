@@ -1,6 +1,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -8,6 +9,7 @@
 
 #include "nix_builder_doctor/cli/commands.hpp"
 #include "nix_builder_doctor/cli/report_builder.hpp"
+#include "nix_builder_doctor/cli/report_file.hpp"
 #include "nix_builder_doctor/engine/evaluator.hpp"
 #include "nix_builder_doctor/facts/gather.hpp"
 #include "nix_builder_doctor/report/report.hpp"
@@ -102,6 +104,37 @@ void check_remote_roots(const nlohmann::json& facts) {
     throw UsageError(message);
 }
 
+// Each --builder PATTERN must name a configured builder.
+void check_builder_patterns(const nlohmann::json& facts) {
+    const auto& unmatched = facts.value("/unmatched_builder_patterns"_json_pointer, nlohmann::json::array());
+    if (unmatched.empty()) return;
+    std::vector<std::string> hosts;
+    for (const auto& b : facts["builders"])
+        if (const std::string h = b.value("host", ""); !h.empty()) hosts.push_back(h);
+    const std::string pattern = unmatched[0];
+    std::string message = "--builder: '" + pattern + "' matches no configured builder";
+    if (auto near = util::nearest(pattern, hosts)) message += " (did you mean " + *near + "?)";
+    else if (!hosts.empty()) message += " (builders: " + util::join(hosts, ", ") + ")";
+    else message += " (no builder is configured)";
+    throw UsageError(message);
+}
+
+// With --builder, the builders left out are not reported, nor the findings that name them.
+void keep_selected_builders(const nlohmann::json& facts, report::Report& report) {
+    std::vector<std::string> left_out;
+    for (const auto& b : facts.value("/builders"_json_pointer, nlohmann::json::array()))
+        if (!b.value("selected", true)) left_out.push_back(b.value("uri", std::string()));
+    if (left_out.empty()) return;
+    const auto is_left_out = [&](const std::string& uri) {
+        return std::find(left_out.begin(), left_out.end(), uri) != left_out.end();
+    };
+    std::erase_if(report.builders, [&](const report::BuilderStatus& b) { return is_left_out(b.uri); });
+    std::erase_if(report.findings, [&](const engine::Finding& f) { return !f.builder.empty() && is_left_out(f.builder); });
+    report.summary = engine::summarize(report.findings, report.summary.suppressed);
+    report.notes.push_back(std::to_string(left_out.size()) + " builder" + (left_out.size() == 1 ? " is" : "s are") +
+                           " not checked (--builder)");
+}
+
 int exit_code_for(const Options& options, const std::vector<engine::Finding>& findings) {
     if (!options.fail_on) return kExitClean;
     for (const auto& f : findings)
@@ -120,6 +153,8 @@ int run_check_command(const Options& options, std::ostream& out, std::ostream& e
     for (const auto& [host, dir] : options.remote_roots)
         if (!std::filesystem::is_directory(dir, ec)) throw UsageError("--remote-root " + host + ": '" + dir + "' is not a directory");
 
+    for (const auto& target : options.reports) check_report_path(target.path);
+
     std::signal(SIGINT, on_interrupt);
     std::signal(SIGTERM, on_interrupt);
     facts::GatherOptions gather;
@@ -130,6 +165,7 @@ int run_check_command(const Options& options, std::ostream& out, std::ostream& e
     // A key pasted into --builders is remembered like one read from a file, so no output quotes it.
     if (options.builders) util::note_secrets_in(*options.builders);
     gather.remote_roots = options.remote_roots;
+    gather.builder_patterns = options.builder_patterns;
     gather.live = !options.offline;
     gather.timeout_seconds = options.timeout_seconds;
     gather.jobs = options.jobs;
@@ -142,6 +178,7 @@ int run_check_command(const Options& options, std::ostream& out, std::ostream& e
     }
     check_user(options, facts);
     check_remote_roots(facts);
+    check_builder_patterns(facts);
 
     if (options.dump_facts) {
         out << util::dump_json(facts) << "\n";
@@ -149,15 +186,25 @@ int run_check_command(const Options& options, std::ostream& out, std::ostream& e
     }
     engine::Selection selection{options.select, options.ignore, options.severity_overrides};
     auto selected = engine::apply_selection(engine::evaluate_rules(rules, facts), selection);
-    const report::Report report = make_report(facts, std::move(selected), rules);
-    if (options.format == Format::json) {
-        out << util::dump_json(report::render_json(report)) << "\n";
-    } else {
-        report::TextStyle style;
-        style.color = options.color == ColorMode::always ||
-                      (options.color == ColorMode::automatic && &out == &std::cout && report::should_use_color(STDOUT_FILENO));
-        out << report::render_text(report, style);
+    report::Report report = make_report(facts, std::move(selected), rules);
+    keep_selected_builders(facts, report);
+    report::TextStyle style;
+    style.color = options.format == Format::text &&
+                  (options.color == ColorMode::always ||
+                   (options.color == ColorMode::automatic && &out == &std::cout && report::should_use_color(STDOUT_FILENO)));
+    out << report::render(report, format_name(options.format), style);
+    out.flush();
+    // Every named file is tried; one that cannot be written makes the run fail (exit 2).
+    bool written = true;
+    for (const auto& target : options.reports) {
+        try {
+            write_report_file(target.path, report::render(report, format_name(target.format), report::TextStyle{}));
+        } catch (const std::runtime_error& e) {
+            err << "nix-builder-doctor: error: " << util::safe_text(e.what()) << "\n";
+            written = false;
+        }
     }
+    if (!written) return kExitUsage;
     return exit_code_for(options, report.findings);
 }
 

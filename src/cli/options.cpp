@@ -9,6 +9,7 @@ namespace nbd::cli {
 namespace {
 
 const std::vector<std::string> kCommands = {"check", "explain", "rules", "help", "version"};
+const std::vector<std::string> kFormats = {"text", "json", "junit", "sarif", "github", "prometheus", "machines"};
 
 cxxopts::Options make_parser() {
     cxxopts::Options o("nix-builder-doctor", "Find why Nix remote builds over SSH fail, and how to fix it.");
@@ -24,7 +25,12 @@ cxxopts::Options make_parser() {
         ("remote-root", "builder HOST's files are under DIR: lint them without a connection (repeatable)",
          cxxopts::value<std::vector<std::string>>(), "HOST=DIR")
         ("offline", "no network at all; only what files can tell")
-        ("format", "output format: text or json", cxxopts::value<std::string>()->default_value("text"), "FORMAT")
+        ("format", "output format: text, json, junit, sarif, github, prometheus or machines (explain: text or json)",
+         cxxopts::value<std::string>()->default_value("text"), "FORMAT")
+        ("report", "also write a report in FORMAT to FILE, replaced atomically (repeatable)",
+         cxxopts::value<std::vector<std::string>>(), "FORMAT=FILE")
+        ("builder", "check only the builders whose host or URI matches PATTERN (* and ? wildcards; repeatable)",
+         cxxopts::value<std::vector<std::string>>(), "PATTERN")
         ("fail-on", "exit 1 when a finding reaches this level: error, warning, info or never",
          cxxopts::value<std::string>()->default_value("error"), "LEVEL")
         ("select", "only these rules: ids or family prefixes, comma-separated (e.g. hostkey.)",
@@ -46,7 +52,7 @@ cxxopts::Options make_parser() {
 }
 
 std::vector<std::string> option_names() {
-    return {"--root", "--user", "--system", "--builders", "--remote-root", "--offline", "--format", "--fail-on",
+    return {"--root", "--user", "--system", "--builders", "--remote-root", "--offline", "--format", "--report", "--builder", "--fail-on",
             "--select", "--ignore", "--severity", "--rules", "--timeout", "--jobs", "--dump-facts", "--build-test", "--color",
             "--help", "--version"};
 }
@@ -54,6 +60,22 @@ std::vector<std::string> option_names() {
 std::string suggest(const std::string& word, const std::vector<std::string>& candidates) {
     if (auto near = util::nearest(word, candidates)) return " (did you mean " + *near + "?)";
     return "";
+}
+
+Format parse_format(const std::string& text, const std::string& what) {
+    for (std::size_t i = 0; i < kFormats.size(); ++i)
+        if (kFormats[i] == text) return static_cast<Format>(i);
+    throw UsageError(what + ": '" + text + "' is not one of " + util::join(kFormats, ", ") + suggest(text, kFormats));
+}
+
+// --report FORMAT=FILE; the file's folder must exist (it is written there, then renamed).
+ReportTarget parse_report_target(const std::string& spec) {
+    const auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+        throw UsageError("--report wants FORMAT=FILE (e.g. junit=report.xml), got '" + spec + "'");
+    ReportTarget target{parse_format(spec.substr(0, eq), "--report"), spec.substr(eq + 1)};
+    if (target.path.back() == '/') throw UsageError("--report " + spec + ": '" + target.path + "' names a folder, not a file");
+    return target;
 }
 
 engine::Severity parse_level(const std::string& text, const std::string& what) {
@@ -69,6 +91,8 @@ std::vector<std::string> comma_list(const std::vector<std::string>& values) {
 }
 
 }  // namespace
+
+std::string format_name(Format format) { return kFormats.at(static_cast<std::size_t>(format)); }
 
 std::string usage_text() {
     auto parser = make_parser();
@@ -138,10 +162,20 @@ Options parse_options(int argc, const char* const* argv) {
         }
     }
     o.offline = result.count("offline") > 0;
-    const std::string format = result["format"].as<std::string>();
-    if (format == "text") o.format = Format::text;
-    else if (format == "json") o.format = Format::json;
-    else throw UsageError("--format: '" + format + "' is not text or json" + suggest(format, {"text", "json"}));
+    o.format = parse_format(result["format"].as<std::string>(), "--format");
+    if ((o.command == Command::explain || o.command == Command::rules) && o.format != Format::text && o.format != Format::json)
+        throw UsageError("--format " + format_name(o.format) + " is for check; explain and rules print text or json");
+    if (result.count("report")) {
+        if (o.command == Command::explain || o.command == Command::rules) throw UsageError("--report is for check");
+        for (const auto& spec : result["report"].as<std::vector<std::string>>()) o.reports.push_back(parse_report_target(spec));
+    }
+    if (result.count("builder")) {
+        if (o.command == Command::explain || o.command == Command::rules) throw UsageError("--builder is for check");
+        for (const auto& pattern : result["builder"].as<std::vector<std::string>>()) {
+            if (pattern.empty()) throw UsageError("--builder wants a host, URI or pattern, got ''");
+            o.builder_patterns.push_back(pattern);
+        }
+    }
     const std::string fail_on = result["fail-on"].as<std::string>();
     o.fail_on = fail_on == "never" ? std::nullopt : std::optional(parse_level(fail_on, "--fail-on"));
     if (result.count("select")) o.select = comma_list(result["select"].as<std::vector<std::string>>());
@@ -159,6 +193,7 @@ Options parse_options(int argc, const char* const* argv) {
     o.jobs = result["jobs"].as<int>();
     if (o.jobs < 1 || o.jobs > 1024) throw UsageError("--jobs must be between 1 and 1024");
     o.dump_facts = result.count("dump-facts") > 0;
+    if (o.dump_facts && !o.reports.empty()) throw UsageError("--report cannot be combined with --dump-facts");
     o.build_test = result.count("build-test") > 0;
     if (o.build_test && o.offline) throw UsageError("--build-test needs the network: it cannot be combined with --offline");
     const std::string color = result["color"].as<std::string>();

@@ -12,6 +12,7 @@ nlohmann::json gather_facts(const GatherOptions& options) {
     gather_install(ctx);
     gather_local_nix_conf(ctx);
     gather_builders(ctx);
+    select_builders(ctx);
     gather_ssh_views(ctx);
     gather_remote_roots(ctx);
     if (options.live) gather_live(ctx);

@@ -435,6 +435,7 @@ void gather_live(GatherContext& ctx) {
     std::vector<Job> jobs;
     for (std::size_t i = 0; i < builders.size(); ++i) {
         if (!builders[i].value("is_ssh", false) || !builders[i].contains("ssh")) continue;
+        if (!builders[i].value("selected", true)) continue;  // --builder named others
         indexes.push_back(i);
         jobs.push_back(make_job(builders[i], ctx.machines[i], deadline));
         // OpenSSH reads the files of the account it runs as: only the principal's run, on the

@@ -219,8 +219,101 @@ TEST_F(Cli, FamilySelectorsAreAccepted) {
 TEST_F(Cli, FormatXmlIsRejected) {
     const auto r = run_binary(with(example("healthy"), {"--format", "xml"}));
     EXPECT_EQ(2, r.exit_code) << describe(r);
-    EXPECT_NE(std::string::npos, r.err.find("--format: 'xml' is not text or json")) << describe(r);
+    EXPECT_NE(std::string::npos, r.err.find("--format: 'xml' is not one of text, json, junit, sarif, github, prometheus, machines")) << describe(r);
     EXPECT_TRUE(r.out.empty());
+}
+
+TEST_F(Cli, FormatsOtherThanTextAndJsonAreForCheckOnly) {
+    for (const char* command : {"explain", "rules"}) {
+        const auto r = run_binary({command, "--format", "sarif"});
+        EXPECT_EQ(2, r.exit_code) << describe(r);
+        EXPECT_NE(std::string::npos, r.err.find("--format sarif is for check")) << describe(r);
+    }
+    const auto r = run_binary({"explain", "--report", "json=/tmp/x.json"});
+    EXPECT_EQ(2, r.exit_code) << describe(r);
+    EXPECT_NE(std::string::npos, r.err.find("--report is for check")) << describe(r);
+}
+
+// ---------------------------------------------------------------- --report FORMAT=FILE
+
+TEST_F(Cli, ReportFileHoldsTheSameReportAndLeavesNoTemporaryFile) {
+    const fs::path folder = s_base / "reports-same";
+    fs::create_directories(folder);
+    const auto r = run_binary(with(example("root-host-key-unknown"), {"--report", "json=" + (folder / "r.json").string()}));
+    EXPECT_EQ(1, r.exit_code) << describe(r);
+    EXPECT_NE(std::string::npos, r.out.find("hostkey.unknown-to-root")) << "stdout keeps the text report";
+    json j;
+    ASSERT_NO_THROW(j = json::parse(read_text(folder / "r.json")));
+    EXPECT_EQ("hostkey.unknown-to-root", j["findings"][0]["rule"]);
+    const auto stdout_json = json::parse(run_binary(with(example("root-host-key-unknown"), {"--format", "json"})).out);
+    EXPECT_EQ(stdout_json, j) << "the file and --format json are the same report";
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(folder)) names.push_back(e.path().filename().string());
+    EXPECT_EQ(std::vector<std::string>{"r.json"}, names) << "only the named file, no temporary left behind";
+}
+
+TEST_F(Cli, ReportReplacesALinkAtTheNameNotItsTarget) {
+    const fs::path folder = s_base / "reports-link";
+    fs::create_directories(folder);
+    std::ofstream(folder / "precious") << "keep me\n";
+    fs::create_symlink(folder / "precious", folder / "r.txt");
+    const auto r = run_binary(with(example("healthy"), {"--report", "text=" + (folder / "r.txt").string()}));
+    EXPECT_EQ(0, r.exit_code) << describe(r);
+    EXPECT_EQ("keep me\n", read_text(folder / "precious")) << "the doctor writes only the file named, never through a link";
+    EXPECT_FALSE(fs::is_symlink(folder / "r.txt"));
+    EXPECT_NE(std::string::npos, read_text(folder / "r.txt").find("0 errors, 0 warnings"));
+}
+
+TEST_F(Cli, ReportIntoAMissingFolderIsAUsageErrorBeforeAnyCheck) {
+    const auto r = run_binary(with(example("healthy"), {"--report", "json=" + (s_base / "no-such-folder" / "r.json").string()}));
+    EXPECT_EQ(2, r.exit_code) << describe(r);
+    EXPECT_NE(std::string::npos, r.err.find("does not exist")) << describe(r);
+    EXPECT_TRUE(r.out.empty()) << describe(r);
+    for (const char* bad : {"json", "=x", "json=", "xml=r.xml"}) {
+        const auto b = run_binary(with(example("healthy"), {"--report", bad}));
+        EXPECT_EQ(2, b.exit_code) << bad << "\n" << describe(b);
+    }
+    const auto folder = run_binary(with(example("healthy"), {"--report", "json=" + s_base.string()}));
+    EXPECT_EQ(2, folder.exit_code) << describe(folder);
+}
+
+TEST_F(Cli, ReportIntoAFolderThatCannotBeWrittenFailsWithTheFileNamed) {
+    // /proc takes no new files, even from root (the suite runs as root in CI).
+    const auto r = run_binary(with(example("healthy"), {"--report", "json=/proc/nbd-report.json"}));
+    EXPECT_EQ(2, r.exit_code) << describe(r);
+    EXPECT_NE(std::string::npos, r.err.find("cannot write report /proc/nbd-report.json: creating /proc/.nbd-report.json.tmp-")) << describe(r);
+    EXPECT_NE(std::string::npos, r.out.find("0 errors")) << "stdout's report is still printed\n" << describe(r);
+}
+
+// ---------------------------------------------------------------- --builder PATTERN
+
+TEST_F(Cli, BuilderPatternChecksOnlyTheBuildersItNames) {
+    // The example's own builder (its --remote-root names it) and a second one with a missing key.
+    std::string healthy_line = read_text(s_base / "healthy/root/etc/nix/machines");
+    healthy_line = healthy_line.substr(0, healthy_line.find('\n'));
+    const std::string two = healthy_line + "; ssh://nix@beta.example.org x86_64-linux /root/.ssh/missing-key";
+    const auto all = run_binary(with(example("healthy"), {"--builders", two, "--format", "json"}));
+    const json everything = json::parse(all.out);
+    ASSERT_EQ(2u, everything["builders"].size()) << describe(all);
+    bool beta_finding = false;
+    for (const auto& f : everything["findings"]) beta_finding = beta_finding || f.value("builder", "") == "ssh://nix@beta.example.org";
+    ASSERT_TRUE(beta_finding) << "the missing key of beta is a finding without --builder";
+
+    const auto alpha = run_binary(with(example("healthy"), {"--builders", two, "--format", "json", "--builder", "builder.*"}));
+    const json j = json::parse(alpha.out);
+    ASSERT_EQ(1u, j["builders"].size()) << describe(alpha);
+    EXPECT_EQ("builder.example.org", j["builders"][0]["host"]);
+    for (const auto& f : j["findings"]) EXPECT_NE("ssh://nix@beta.example.org", f.value("builder", "")) << f.dump();
+    const auto text = run_binary(with(example("healthy"), {"--builders", two, "--builder", "ssh-ng://nixbuild@builder.example.org"}));
+    EXPECT_NE(std::string::npos, text.out.find("1 builder is not checked (--builder)")) << describe(text);
+    EXPECT_EQ(std::string::npos, text.out.find("beta.example.org")) << describe(text);
+}
+
+TEST_F(Cli, BuilderPatternThatMatchesNothingSuggests) {
+    const auto r = run_binary(with(example("healthy"), {"--builder", "builder.exmple.org"}));
+    EXPECT_EQ(2, r.exit_code) << describe(r);
+    EXPECT_NE(std::string::npos, r.err.find("--builder: 'builder.exmple.org' matches no configured builder (did you mean builder.example.org?)"))
+        << describe(r);
 }
 
 TEST_F(Cli, FailOnNever) {
@@ -561,7 +654,7 @@ TEST_F(Cli, RunInProcessWithStringStreams) {
     EXPECT_EQ(1, json::parse(r.out)["summary"]["error"]);
     r = run_in_process({"--format", "xml"});
     EXPECT_EQ(2, r.exit_code);
-    EXPECT_NE(std::string::npos, r.err.find("--format: 'xml' is not text or json"));
+    EXPECT_NE(std::string::npos, r.err.find("--format: 'xml' is not one of text, json, junit, sarif, github, prometheus, machines"));
     r = run_in_process({"rules", "keys.legacy-type"});
     EXPECT_EQ(0, r.exit_code);
     EXPECT_EQ(0u, r.out.find("keys.legacy-type (warning)\n")) << r.out;

@@ -17,7 +17,16 @@ struct UsageError : std::runtime_error {
 };
 
 enum class Command { check, explain, rules, help, version };
-enum class Format { text, json };
+enum class Format { text, json, junit, sarif, github, prometheus, machines };
+
+// The name as the command line writes it ("junit").
+std::string format_name(Format format);
+
+// --report FORMAT=FILE: an extra report written to FILE (atomically) beside stdout's.
+struct ReportTarget {
+    Format format = Format::text;
+    std::string path;
+};
 enum class ColorMode { automatic, always, never };
 
 struct Options {
@@ -29,6 +38,8 @@ struct Options {
     std::map<std::string, std::string> remote_roots;
     bool offline = false;
     Format format = Format::text;
+    std::vector<ReportTarget> reports;          // --report FORMAT=FILE (repeatable)
+    std::vector<std::string> builder_patterns;  // --builder PATTERN (repeatable): check only these
     std::optional<engine::Severity> fail_on = engine::Severity::error;  // nullopt: never
     std::vector<std::string> select;
     std::vector<std::string> ignore;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace nbd::facts {
 
@@ -17,6 +18,7 @@ struct GatherOptions {
     std::optional<std::string> system;         // --system
     std::optional<std::string> builders_spec;  // --builders
     std::map<std::string, std::string> remote_roots;  // --remote-root HOST=DIR
+    std::vector<std::string> builder_patterns;        // --builder: only these are probed and reported
     bool live = false;            // probe the builders (not --offline)
     double timeout_seconds = 10;  // per builder, every stage together
     int jobs = 16;                // builders probed at once

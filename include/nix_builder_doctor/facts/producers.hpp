@@ -10,6 +10,7 @@ namespace nbd::facts {
 void gather_install(GatherContext& ctx);     // /install, /principal, /user, /nixos, /passwd_names
 void gather_local_nix_conf(GatherContext& ctx);  // /nixconf, /nix_confs[0]
 void gather_builders(GatherContext& ctx);    // /machines, /builders (columns, keys, host keys)
+void select_builders(GatherContext& ctx);    // /builders/*/selected, /unmatched_builder_patterns (--builder)
 void gather_ssh_views(GatherContext& ctx);   // /builders/*/ssh, identities, known_hosts; /keys
 void gather_remote_roots(GatherContext& ctx);  // /builders/*/remote from --remote-root trees
 // What a live builder said of itself in the snapshot, beyond its files.
