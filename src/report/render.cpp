@@ -5,11 +5,6 @@
 
 namespace nbd::report {
 
-const std::vector<std::string>& format_names() {
-    static const std::vector<std::string> names = {"text", "json", "junit", "sarif", "github", "prometheus", "machines"};
-    return names;
-}
-
 std::string render(const Report& r, const std::string& format, const TextStyle& style) {
     if (format == "text") return render_text(r, style);
     if (format == "json") return util::dump_json(render_json(r)) + "\n";

@@ -72,10 +72,8 @@ std::string escape_workflow_property(std::string_view text);
 // A Prometheus label value (backslash, double quote, newline), after util::safe_text.
 std::string escape_label_value(std::string_view text);
 
-// The names render() takes: text json junit sarif github prometheus machines.
-const std::vector<std::string>& format_names();
-// The report in FORMAT, ready to print or write (JSON ends with a newline like the others).
-// Throws std::invalid_argument for a name not in format_names().
+// The report in FORMAT (text json junit sarif github prometheus machines), ready to print or
+// write (JSON ends with a newline like the others). Throws std::invalid_argument for another name.
 std::string render(const Report& r, const std::string& format, const TextStyle& style);
 
 // Colour when stdout is a TTY, unless NO_COLOR is set; CLICOLOR_FORCE forces it.
