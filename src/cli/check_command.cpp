@@ -186,7 +186,7 @@ int run_check_command(const Options& options, std::ostream& out, std::ostream& e
     }
     engine::Selection selection{options.select, options.ignore, options.severity_overrides};
     auto selected = engine::apply_selection(engine::evaluate_rules(rules, facts), selection);
-    report::Report report = make_report(facts, std::move(selected));
+    report::Report report = make_report(facts, std::move(selected), rules);
     keep_selected_builders(facts, report);
     report::TextStyle style;
     style.color = options.format == Format::text &&

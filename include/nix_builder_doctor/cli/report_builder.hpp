@@ -1,4 +1,5 @@
-// Builds the Report the renderers take from the Facts and the selected findings.
+// Builds the Report the renderers take from the Facts, the selected findings and the rules that
+// ran (SARIF lists them); the run's timestamp is the time it is called.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -10,6 +11,7 @@
 
 namespace nbd::cli {
 
-report::Report make_report(const nlohmann::json& facts, engine::SelectedFindings selected);
+report::Report make_report(const nlohmann::json& facts, engine::SelectedFindings selected,
+                           const std::vector<engine::Rule>& rules);
 
 }  // namespace nbd::cli

@@ -1,0 +1,16 @@
+// Where the project and its rule pages live on the web: SARIF's informationUri and helpUri.
+// helpUri is the rule's file at the release tag of the running version, so the page a result
+// links to is the rule text that produced it (docs/formats.md, "SARIF").
+#pragma once
+
+#include <string>
+
+namespace nbd::report {
+
+inline constexpr const char* kInformationUri = "https://github.com/nix-builder-doctor/nix-builder-doctor";
+
+inline std::string rule_help_uri(const std::string& version, const std::string& rule_id) {
+    return std::string(kInformationUri) + "/blob/v" + version + "/rules/" + rule_id + ".json";
+}
+
+}  // namespace nbd::report
