@@ -7,7 +7,10 @@
 
 namespace nbd::report {
 
-inline constexpr const char* kInformationUri = "https://github.com/nix-builder-doctor/nix-builder-doctor";
+#ifndef NBD_PROJECT_URL  // set by CMake's NBD_PROJECT_URL
+#define NBD_PROJECT_URL "https://github.com/nix-builder-doctor/nix-builder-doctor"
+#endif
+inline constexpr const char* kInformationUri = NBD_PROJECT_URL;
 
 inline std::string rule_help_uri(const std::string& version, const std::string& rule_id) {
     return std::string(kInformationUri) + "/blob/v" + version + "/rules/" + rule_id + ".json";
