@@ -6,7 +6,8 @@ line that adds a round trip time (tests/lab/delay_proxy.py; this kernel has no n
 
 Uses the test lab (tests/lab/lab.py): real sshd and Nix builders in private namespaces, so it
 needs root. Usage:
-  scripts/bench_live.py BINARY [--loopback 1,40] [--far 1,50] [--rtt-ms 50] [--runs 3] [-- DOCTOR_ARGS]
+  scripts/bench_live.py BINARY [--before OTHER_BINARY] [--loopback 1,40] [--far 1,50] [--rtt-ms 50]
+                        [--runs 3] [-- DOCTOR_ARGS]
 """
 import argparse
 import json
@@ -56,9 +57,9 @@ def write_in_place(path: str, text: str) -> None:
 
 
 class Bench:
-    def __init__(self, lab, binary, runs, doctor_args):
+    def __init__(self, lab, binaries, runs, doctor_args):
         self.lab = lab
-        self.binary = binary
+        self.binaries = binaries  # [(label, path)]
         self.runs = runs
         self.doctor_args = doctor_args
         self.machines_path = lab.client_path("/etc/nix/machines")
@@ -87,12 +88,13 @@ class Bench:
     def run(self, label, builders, far, ping_builders):
         self.use(builders, far)
         n = len(builders)
-        d_wall, d_cpu = measure(self.lab, [self.binary, "--format", "json", *self.doctor_args], self.runs,
-                                self.check_doctor(n))
         loop = "for u in " + " ".join(b.uri for b in ping_builders) + \
                "; do " + " ".join(PING) + " --store \"$u\" >/dev/null || exit 1; done"
         p_wall, p_cpu = measure(self.lab, ["sh", "-c", loop], self.runs)
-        self.rows.append((label, n, d_wall, d_cpu, len(ping_builders), p_wall, p_cpu))
+        for name, binary in self.binaries:
+            d_wall, d_cpu = measure(self.lab, [binary, "--format", "json", *self.doctor_args], self.runs,
+                                    self.check_doctor(n))
+            self.rows.append((f"{label}{name}", n, d_wall, d_cpu, len(ping_builders), p_wall, p_cpu))
 
     def report(self):
         print(f"\nmedian of {self.runs} runs; CPU = user+system of the client's whole process tree")
@@ -142,6 +144,7 @@ def counts(text):
 def main():
     ap = argparse.ArgumentParser(description="live benchmark: the doctor against nix store ping")
     ap.add_argument("binary")
+    ap.add_argument("--before", help="another build of the doctor, measured in the same run (rows marked `before`)")
     ap.add_argument("--loopback", default="1,40", help="builder counts on loopback (default 1,40)")
     ap.add_argument("--far", default="1,50", help="builder counts behind the delay line (default 1,50)")
     ap.add_argument("--rtt-ms", type=float, default=50)
@@ -159,7 +162,10 @@ def main():
             lab.add_builder(f"bench{i}", "healthy-root", scheme="ssh" if i % 2 else "ssh-ng")
         lab.start(ready_timeout=max(10, total))
         builders = list(lab.builders.values())
-        bench = Bench(lab, binary, args.runs, doctor_args)
+        binaries = [("", binary)]
+        if args.before:
+            binaries = [(" (before)", os.path.abspath(args.before)), (" (after)", binary)]
+        bench = Bench(lab, binaries, args.runs, doctor_args)
         for n in loopback:
             bench.run(f"{n} loopback", builders[:n], False, builders[:n])
         if far:
