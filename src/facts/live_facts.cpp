@@ -1,13 +1,19 @@
 // Live facts: every SSH builder is probed at once (bounded by --jobs), each within --timeout for
-// all its stages: the libssh2 X-ray and the OpenSSH ground truth run side by side. The results
+// all its stages: the libssh2 X-ray, the OpenSSH ground truth and the file snapshot side by side. The results
 // become /builders/*/live and the builder's `stages`, with what they mean for the rules.
 #include <arpa/inet.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
+#include <functional>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "nix_builder_doctor/facts/memory_filesystem.hpp"
@@ -329,6 +335,130 @@ void record(nlohmann::json& b, Job& job, bool vpn_up) {
                   (!job.run_truth || truth.outcome == "ok");
 }
 
+// Builders probed at once. The work is mostly waiting on the network: --jobs 0 (auto) probes up
+// to kAutoJobs builders at once. Each costs about kFdsPerBuilder descriptors (the ground truth's
+// and the snapshot's ssh with three pipes each, the X-ray's socket, pipes being set up) and three
+// threads, so the open-file limit caps it too, also under an explicit --jobs.
+constexpr std::size_t kAutoJobs = 64;
+constexpr std::size_t kFdsPerBuilder = 16;
+constexpr std::size_t kFdsReserved = 64;
+
+std::size_t worker_count(int requested, std::size_t builders) {
+    std::size_t by_fds = 1024;
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
+        by_fds = limit.rlim_cur > kFdsReserved + kFdsPerBuilder ? (limit.rlim_cur - kFdsReserved) / kFdsPerBuilder : 1;
+    const std::size_t wanted = requested > 0 ? static_cast<std::size_t>(requested) : kAutoJobs;
+    return std::max<std::size_t>(1, std::min({wanted, builders, by_fds}));
+}
+
+// At most this many builders of one host:port are probed at once, each with up to three
+// connections: under sshd's MaxStartups 10 (unauthenticated connections it starts dropping at),
+// whatever the number of workers.
+constexpr std::size_t kPerHost = 3;
+
+// Whether the ground truth's ssh logged in, for the snapshot waiting to send its script.
+class LoginSignal {
+public:
+    void set(bool logged_in) {
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            if (m_state == State::unknown) m_state = logged_in ? State::in : State::out;
+        }
+        m_changed.notify_all();
+    }
+    // True once the ground truth logged in; false when it did not, on cancel, or at `until`.
+    bool wait(std::chrono::steady_clock::time_point until, const std::atomic<bool>* cancel) {
+        std::unique_lock<std::mutex> lock(m_mutex);
+        while (m_state == State::unknown) {
+            const auto now = std::chrono::steady_clock::now();
+            if ((cancel && cancel->load()) || now >= until) return false;
+            m_changed.wait_until(lock, std::min(until, now + std::chrono::milliseconds(100)));  // to see a cancel
+        }
+        return m_state == State::in;
+    }
+
+private:
+    enum class State { unknown, in, out };
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    State m_state = State::unknown;
+};
+
+// Hands builders to the workers (not more than kPerHost of one host at once) and tells the
+// progress hook, under one mutex, when a builder starts and ends, and on a tick while waiting.
+class Schedule {
+public:
+    Schedule(const std::vector<Job>& jobs, const nlohmann::json& builders, const std::vector<std::size_t>& indexes,
+             std::function<void(const LiveProgress&)> progress)
+        : m_progress(std::move(progress)), m_started(jobs.size()) {
+        for (std::size_t j = 0; j < jobs.size(); ++j) {
+            m_pending.push_back(j);
+            m_endpoint.push_back(jobs[j].xray.host + ":" + std::to_string(jobs[j].xray.port));
+            m_name.push_back(builders[indexes[j]].value("host", jobs[j].xray.host));
+        }
+    }
+    // The next builder to probe; false when none is left.
+    bool next(std::size_t& job) {
+        std::unique_lock<std::mutex> lock(m_mutex);
+        while (true) {
+            if (m_pending.empty()) return false;
+            for (auto it = m_pending.begin(); it != m_pending.end(); ++it)
+                if (m_in_flight[m_endpoint[*it]] < kPerHost) {
+                    job = *it;
+                    m_pending.erase(it);
+                    ++m_in_flight[m_endpoint[job]];
+                    m_started[job] = std::chrono::steady_clock::now();
+                    m_running.push_back(job);
+                    tell();
+                    return true;
+                }
+            m_changed.wait(lock);  // every pending builder's host is busy: wait for one to end
+        }
+    }
+    void finished(std::size_t job) {
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            --m_in_flight[m_endpoint[job]];
+            m_running.erase(std::find(m_running.begin(), m_running.end(), job));
+            ++m_done;
+            tell();
+        }
+        m_changed.notify_all();
+    }
+    // Returns when every builder is done; meanwhile the progress hook hears every 250 ms.
+    void wait_all_done() {
+        std::unique_lock<std::mutex> lock(m_mutex);
+        while (m_done < m_started.size()) {
+            if (m_progress) {
+                m_changed.wait_for(lock, std::chrono::milliseconds(250));
+                tell();
+            } else {
+                m_changed.wait(lock);
+            }
+        }
+    }
+
+private:
+    void tell() {
+        if (!m_progress) return;
+        LiveProgress p;
+        p.done = m_done;
+        p.total = m_started.size();
+        for (const auto j : m_running) p.running.push_back({m_name[j], m_started[j]});  // oldest first
+        m_progress(p);
+    }
+    std::function<void(const LiveProgress&)> m_progress;
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::deque<std::size_t> m_pending;
+    std::vector<std::string> m_endpoint, m_name;
+    std::map<std::string, std::size_t> m_in_flight;
+    std::vector<std::chrono::steady_clock::time_point> m_started;
+    std::vector<std::size_t> m_running;
+    std::size_t m_done = 0;
+};
+
 // NIX_SSHOPTS as the running nix-daemon sees it (its environment, not ours): the daemon is the
 // process that runs ssh. Readable only as root on the real root; empty otherwise.
 // Split as the local Nix splits it (nix_sshopts.cpp); the split and any note go to /ground_truth.
@@ -448,18 +578,34 @@ void gather_live(GatherContext& ctx) {
         jobs.back().system = builders[i]["systems"].empty() ? std::string("x86_64-linux") : builders[i]["systems"][0].get<std::string>();
         jobs.back().fetch_files = truth_possible && !builders[i].contains("remote");
     }
-    std::atomic<std::size_t> next{0};
+    Schedule schedule(jobs, builders, indexes, ctx.options.progress);
+    const std::size_t workers = worker_count(ctx.options.jobs, jobs.size());
+    // The snapshots' memory together stays where 16 workers of 24 MiB each put it.
+    const std::size_t snapshot_limit = std::max<std::size_t>(4u << 20, std::min<std::size_t>(24u << 20, (384u << 20) / workers));
     auto worker = [&] {
-        for (std::size_t i = next++; i < jobs.size(); i = next++) {
+        for (std::size_t i; schedule.next(i);) {
             Job& job = jobs[i];
-            // One budget for the whole builder: the X-ray and the ground truth side by side, then
-            // the file snapshot in whatever is left of it.
+            // One budget for the whole builder: the X-ray, the ground truth and the file
+            // snapshot side by side. The snapshot's ssh logs in while the ground truth's does, and
+            // sends its script only once the ground truth has logged in (never otherwise).
             const auto job_deadline = std::chrono::steady_clock::now() + deadline;
-            std::thread truth;
+            LoginSignal login;
+            std::thread truth, snapshot;
             if (job.run_truth)
-                truth = std::thread([&job, &ctx] { job.truth_result = probe::run_ground_truth(job.truth, ctx.options.cancel); });
+                truth = std::thread([&job, &ctx, &login] {
+                    job.truth_result = probe::run_ground_truth(job.truth, ctx.options.cancel, [&login](bool in) { login.set(in); });
+                });
+            if (job.fetch_files && job.run_truth)
+                snapshot = std::thread([&job, &ctx, &login, job_deadline, snapshot_limit] {
+                    auto target = job.truth;
+                    target.deadline = std::chrono::duration_cast<std::chrono::milliseconds>(job_deadline - std::chrono::steady_clock::now());
+                    job.snapshot = probe::run_remote_script(
+                        target, builder_snapshot_script(), snapshot_limit, ctx.options.cancel,
+                        [&login, &ctx](std::chrono::steady_clock::time_point until) { return login.wait(until, ctx.options.cancel); });
+                });
             job.xray_result = probe::run_xray(job.xray, ctx.options.cancel);
             if (truth.joinable()) truth.join();
+            if (snapshot.joinable()) snapshot.join();
             // What the doctor's own ssh would not run, the daemon's ssh must not run either.
             if (job.build_test && job.build_test_refusal.empty() && job.truth_result.outcome == "refused")
                 job.build_test_refusal = job.truth_result.detail;
@@ -467,23 +613,21 @@ void gather_live(GatherContext& ctx) {
                 job.build = probe::run_build_test(job.machines_line, job.system,
                                                   std::chrono::milliseconds(std::max<long long>(30000, 3 * job.xray.deadline.count())),
                                                   ctx.options.cancel);
-            // Logged in and the host verified: read the builder's files with the fixed script.
-            if (job.fetch_files && job.truth_result.started_seen) {
-                auto target = job.truth;
-                const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(job_deadline - std::chrono::steady_clock::now());
-                target.deadline = left;
-                // Not after a stage stalled: the same shell would stall again, past the deadline.
-                const bool answered = job.truth_result.outcome != "timeout" && job.truth_result.outcome != "cancelled";
-                if (answered && left.count() >= 300)
-                    job.snapshot = probe::run_remote_script(target, builder_snapshot_script(), 24u << 20, ctx.options.cancel);
-                else if (answered)
-                    job.snapshot_out_of_time = true;
+            // The builder's files count only when OpenSSH logged in and every stage answered:
+            // after a stall the snapshot's shell may have stalled the same way.
+            const bool answered = job.truth_result.outcome != "timeout" && job.truth_result.outcome != "cancelled";
+            if (!job.fetch_files || !job.truth_result.started_seen || !answered) {
+                job.snapshot = {};
+            } else if (job.snapshot.timed_out) {
+                job.snapshot_out_of_time = true;
+                job.snapshot.output.clear();
             }
+            schedule.finished(i);
         }
     };
     std::vector<std::thread> pool;
-    const std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(std::max(1, ctx.options.jobs)), jobs.size());
     for (std::size_t w = 0; w < workers; ++w) pool.emplace_back(worker);
+    schedule.wait_all_done();
     for (auto& t : pool) t.join();
     const bool vpn_up = vpn_interface_up();
     for (std::size_t j = 0; j < jobs.size(); ++j) {

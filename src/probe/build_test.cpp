@@ -57,7 +57,6 @@ BuildTestResult run_build_test(const std::string& machines_line, const std::stri
     if (status == Subprocess::Status::cancelled) result.outcome = "cancelled";
     else if (timed_out) result.outcome = "timeout";
     else if (code == 0 && output.find("/nix/store/") != std::string::npos) result.outcome = "ok";
-    else if (code == 127 && err.find("exec failed") == 0) result.outcome = "exec_failed";
     else result.outcome = "failed";
     result.elapsed_ms = static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
     return result;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <string_view>
 
 #include "nix_builder_doctor/probe/nix_wire.hpp"
@@ -24,6 +25,12 @@ constexpr std::uint64_t kStderrStopActivity = 0x53544f50;
 constexpr std::uint64_t kStderrResult = 0x52534c54;
 
 bool contains(const std::string& text, const char* needle) { return text.find(needle) != std::string::npos; }
+
+// How long ssh may take to exit on its own: `grace`, but never past the deadline.
+std::chrono::milliseconds grace_until(Clock::time_point deadline, std::chrono::milliseconds grace) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    return std::max(std::chrono::milliseconds(0), std::min(grace, left));
+}
 
 struct Session {
     Subprocess& process;
@@ -308,14 +315,52 @@ std::vector<std::string> ground_truth_argv(const GroundTruthTarget& t) {
     return argv;
 }
 
+namespace {
+
+// The snapshot's key exchange. OpenSSH 9.x puts sntrup761x25519 first, whose key generation costs
+// its client about 170 ms of CPU (most of a login's); the snapshot is the doctor's own connection,
+// not Nix's, so it asks for curve25519 first when the configuration allows it: `ssh -G` gives the
+// effective list for this command line (ssh_config, Match blocks, NIX_SSHOPTS), and only its order
+// changes. "" when the list is left as it is.
+std::string cheap_kex_first(const std::vector<std::string>& prefix, Clock::time_point deadline, const std::atomic<bool>* cancel) {
+    static const std::string kCheap = "curve25519-sha256";
+    std::vector<std::string> argv = prefix;
+    argv.insert(argv.begin() + 1, "-G");
+    Subprocess process(argv, {"DISPLAY", "SSH_ASKPASS", "SSH_AUTH_SOCK", "SSH_ASKPASS_REQUIRE"}, {"SHELL=/bin/sh"});
+    if (!process.started()) return "";
+    process.close_stdin();
+    std::string line, list;
+    while (process.read_line(line, 65536, deadline, cancel) == Subprocess::Status::ok && !line.empty())
+        if (line.rfind("kexalgorithms ", 0) == 0) list = line.substr(14);
+    process.finish(std::chrono::milliseconds(0));
+    std::vector<std::string> names;
+    for (std::size_t pos = 0; pos <= list.size() && !list.empty();) {
+        const auto comma = std::min(list.find(',', pos), list.size());
+        names.push_back(list.substr(pos, comma - pos));
+        pos = comma + 1;
+    }
+    const auto cheap = std::find(names.begin(), names.end(), kCheap);
+    if (names.empty() || cheap == names.end() || cheap == names.begin()) return "";
+    std::string reordered = kCheap;
+    for (const auto& n : names)
+        if (n != kCheap) reordered += "," + n;
+    return "-oKexAlgorithms=" + reordered;
+}
+
+}  // namespace
+
 RemoteScriptResult run_remote_script(const GroundTruthTarget& target, const std::string& script, std::size_t limit,
-                                     const std::atomic<bool>* cancel) {
+                                     const std::atomic<bool>* cancel,
+                                     const std::function<bool(std::chrono::steady_clock::time_point deadline)>& may_send) {
     RemoteScriptResult result;
     if (!ground_truth_refusal(target).empty()) return result;
     auto argv = ssh_prefix(target);
-    argv.insert(argv.end(), {"sh", "-s"});
     const auto start = Clock::now();
     const auto deadline = start + target.deadline;
+    // After the forced options, before everything else: ssh keeps the first value.
+    if (const auto kex = cheap_kex_first(argv, deadline, cancel); !kex.empty())
+        argv.insert(argv.begin() + 1 + static_cast<long>(forced_ssh_options().size()), kex);
+    argv.insert(argv.end(), {"sh", "-s"});
     const auto finish = [&] {
         result.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
         return result;
@@ -323,24 +368,45 @@ RemoteScriptResult run_remote_script(const GroundTruthTarget& target, const std:
     Subprocess process(argv, {"DISPLAY", "SSH_ASKPASS", "SSH_AUTH_SOCK", "SSH_ASKPASS_REQUIRE"}, {"SHELL=/bin/sh"});
     if (!process.started()) return finish();
     std::string line;
-    if (process.read_line(line, 4096, deadline, cancel) != Subprocess::Status::ok || line != "started") {
+    const auto login = process.read_line(line, 4096, deadline, cancel);
+    if (login != Subprocess::Status::ok || line != "started") {
+        result.timed_out = login == Subprocess::Status::timeout;
         process.finish(std::chrono::milliseconds(0));
         result.ssh_stderr = process.stderr_text();
         return finish();
     }
-    if (process.write_stdin(script, deadline, cancel) != Subprocess::Status::ok) {
+    if (may_send && !may_send(deadline)) {
+        result.timed_out = Clock::now() >= deadline;
+        process.finish(std::chrono::milliseconds(0));
+        return finish();
+    }
+    if (const auto sent = process.write_stdin(script, deadline, cancel); sent != Subprocess::Status::ok) {
+        result.timed_out = sent == Subprocess::Status::timeout;
         process.finish(std::chrono::milliseconds(0));
         return finish();
     }
     process.close_stdin();
     result.output = process.drain_stdout(limit, deadline);
-    result.ok = process.finish(std::chrono::milliseconds(500)) == 0;
+    result.timed_out = Clock::now() >= deadline;
+    result.ok = process.finish(grace_until(deadline, std::chrono::milliseconds(500))) == 0;
     result.ssh_stderr = process.stderr_text();
     return finish();
 }
 
-GroundTruthResult run_ground_truth(const GroundTruthTarget& target, const std::atomic<bool>* cancel) {
+GroundTruthResult run_ground_truth(const GroundTruthTarget& target, const std::atomic<bool>* cancel,
+                                   const std::function<void(bool logged_in)>& on_login) {
     GroundTruthResult result;
+    // Tells the caller once whether ssh logged in; whatever way this returns, it hears.
+    struct LoginNotice {
+        const std::function<void(bool)>& on_login;
+        bool told = false;
+        void operator()(bool logged_in) {
+            if (told || !on_login) return;
+            told = true;
+            on_login(logged_in);
+        }
+        ~LoginNotice() { (*this)(false); }
+    } tell{on_login};
     if (const auto why = ground_truth_refusal(target); !why.empty()) {
         result.outcome = "refused";
         result.detail = why;
@@ -364,6 +430,7 @@ GroundTruthResult run_ground_truth(const GroundTruthTarget& target, const std::a
     result.stage = "ssh";
     if (status == Subprocess::Status::ok && line == "started") {
         result.started_seen = true;
+        tell(true);
         result.stage = "shell";
         if (target.protocol == RemoteProtocol::serve) serve_handshake(session);
         else worker_handshake(session);
@@ -375,9 +442,9 @@ GroundTruthResult run_ground_truth(const GroundTruthTarget& target, const std::a
     } else {
         session.fail(status, line);
     }
-    result.ssh_exit_code = process.finish(std::chrono::milliseconds(200));
+    tell(false);
+    result.ssh_exit_code = process.finish(grace_until(deadline, std::chrono::milliseconds(200)));
     result.ssh_stderr = process.stderr_text();
-    if (result.ssh_stderr.find("exec failed") == 0 && result.ssh_exit_code == 127) result.outcome = "exec_failed";
     classify_failure(result, target);
     result.elapsed_ms = static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
     return result;

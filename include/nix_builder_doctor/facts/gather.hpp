@@ -4,6 +4,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -11,6 +13,18 @@
 #include <vector>
 
 namespace nbd::facts {
+
+// Where the live probes are, for a progress line: builders done of all, and those still running
+// with the time each started (oldest first).
+struct LiveProgress {
+    struct Running {
+        std::string host;
+        std::chrono::steady_clock::time_point started;
+    };
+    std::size_t done = 0;
+    std::size_t total = 0;
+    std::vector<Running> running;
+};
 
 struct GatherOptions {
     std::string root = "/";
@@ -21,9 +35,12 @@ struct GatherOptions {
     std::vector<std::string> builder_patterns;        // --builder: only these are probed and reported
     bool live = false;            // probe the builders (not --offline)
     double timeout_seconds = 10;  // per builder, every stage together
-    int jobs = 16;                // builders probed at once
+    int jobs = 0;                 // builders probed at once; 0: as many as sensible (live_facts.cpp)
     bool build_test = false;      // --build-test: a real build through each builder
     const std::atomic<bool>* cancel = nullptr;  // set on Ctrl-C
+    // Called (one call at a time, from the probing threads) when a builder's probes start and end,
+    // and every 250 ms while they run; may be empty. It must return quickly.
+    std::function<void(const LiveProgress&)> progress;
 };
 
 nlohmann::json gather_facts(const GatherOptions& options);

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,17 +74,27 @@ bool nix_accepts_ssh_host(const std::string& destination);
 // The options the doctor puts first on every ssh command line (ssh keeps the first value of an
 // option): never a prompt, never a known_hosts write, no control master, socket or background.
 const std::vector<std::string>& forced_ssh_options();
-GroundTruthResult run_ground_truth(const GroundTruthTarget& target, const std::atomic<bool>* cancel = nullptr);
+// `on_login`, when given, is called exactly once, as soon as it is known whether ssh logged in:
+// true when the `started` line arrived, false when ssh ended, failed or ran out of time before it
+// (or the ground truth was refused). It lets a caller start work that needs the login without
+// waiting for the handshake.
+GroundTruthResult run_ground_truth(const GroundTruthTarget& target, const std::atomic<bool>* cancel = nullptr,
+                                   const std::function<void(bool logged_in)>& on_login = {});
 
 // Runs `sh -s` on the builder over the same ssh command line and feeds it `script` (a fixed,
-// read-only script): what it printed (bounded to `limit` bytes), or "" when ssh failed.
+// read-only script): what it printed (bounded to `limit` bytes), or "" when ssh failed. Only the
+// preference order of its key exchanges differs (curve25519 first, when allowed: far less CPU).
+// `may_send`, when given, is asked once ssh has logged in and before the script is sent (it may
+// wait, within the deadline): false ends ssh there, with nothing run on the builder.
 struct RemoteScriptResult {
     bool ok = false;
     std::string output;
     std::string ssh_stderr;
+    bool timed_out = false;  // the deadline passed before the script's output ended
     long elapsed_ms = 0;
 };
 RemoteScriptResult run_remote_script(const GroundTruthTarget& target, const std::string& script, std::size_t limit,
-                                     const std::atomic<bool>* cancel = nullptr);
+                                     const std::atomic<bool>* cancel = nullptr,
+                                     const std::function<bool(std::chrono::steady_clock::time_point deadline)>& may_send = {});
 
 }  // namespace nbd::probe
