@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "nix_builder_doctor/cli/commands.hpp"
+#include "nix_builder_doctor/cli/progress_display.hpp"
 #include "nix_builder_doctor/cli/report_builder.hpp"
 #include "nix_builder_doctor/cli/report_file.hpp"
 #include "nix_builder_doctor/engine/evaluator.hpp"
@@ -171,7 +172,11 @@ int run_check_command(const Options& options, std::ostream& out, std::ostream& e
     gather.jobs = options.jobs;
     gather.build_test = options.build_test;
     gather.cancel = &interrupted();
+    ProgressDisplay progress(STDERR_FILENO);
+    if (progress.active() && &err == &std::cerr)
+        gather.progress = [&progress](const facts::LiveProgress& state) { progress.update(state); };
     const nlohmann::json facts = facts::gather_facts(gather);
+    progress.finish();
     if (interrupted().load()) {
         err << "nix-builder-doctor: interrupted; no report\n";
         return kExitInterrupted;

@@ -40,7 +40,8 @@ cxxopts::Options make_parser() {
          cxxopts::value<std::vector<std::string>>(), "ID=LEVEL")
         ("rules", "also load rule files from DIR (repeatable)", cxxopts::value<std::vector<std::string>>(), "DIR")
         ("timeout", "seconds per builder for all live stages together", cxxopts::value<double>()->default_value("10"), "SECONDS")
-        ("jobs", "builders probed at once", cxxopts::value<int>()->default_value("16"), "N")
+        ("jobs", "builders probed at once: auto (every builder, up to 64 and the open-file limit allows; at most 3 of one host) or N",
+         cxxopts::value<std::string>()->default_value("auto"), "N")
         ("build-test", "also build a tiny derivation on each builder through Nix itself (writes to the stores)")
         ("dump-facts", "print the Facts document the rules see, as JSON, and exit")
         ("color", "colour: auto, always or never (auto honours NO_COLOR)", cxxopts::value<std::string>()->default_value("auto"), "WHEN")
@@ -190,8 +191,19 @@ Options parse_options(int argc, const char* const* argv) {
     if (result.count("rules")) o.rule_dirs = result["rules"].as<std::vector<std::string>>();
     o.timeout_seconds = result["timeout"].as<double>();
     if (!(o.timeout_seconds > 0 && o.timeout_seconds <= 3600)) throw UsageError("--timeout must be between 0 and 3600 seconds");
-    o.jobs = result["jobs"].as<int>();
-    if (o.jobs < 1 || o.jobs > 1024) throw UsageError("--jobs must be between 1 and 1024");
+    const std::string jobs = result["jobs"].as<std::string>();
+    if (jobs == "auto") {
+        o.jobs = 0;
+    } else {
+        std::size_t used = 0;
+        try {
+            o.jobs = std::stoi(jobs, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used != jobs.size() || o.jobs < 1 || o.jobs > 1024)
+            throw UsageError("--jobs must be auto or a number between 1 and 1024, got '" + jobs + "'");
+    }
     o.dump_facts = result.count("dump-facts") > 0;
     if (o.dump_facts && !o.reports.empty()) throw UsageError("--report cannot be combined with --dump-facts");
     o.build_test = result.count("build-test") > 0;

@@ -55,17 +55,15 @@ bool progress_wanted(int fd) {
     return !(term && std::strcmp(term, "dumb") == 0);
 }
 
-ProgressDisplay::ProgressDisplay(int fd) : fd_(fd), active_(progress_wanted(fd)) {
-    if (active_) ticker_ = std::thread([this] { tick(); });
-}
+ProgressDisplay::ProgressDisplay(int fd) : fd_(fd), active_(progress_wanted(fd)) {}
 
 ProgressDisplay::~ProgressDisplay() { finish(); }
 
-void ProgressDisplay::update(ProgressState state) {
+void ProgressDisplay::update(const ProgressState& state) {
     if (!active_) return;
     std::lock_guard<std::mutex> lock(mutex_);
     if (finished_) return;
-    state_ = std::move(state);
+    state_ = state;
     draw_locked();
 }
 
@@ -75,23 +73,11 @@ void ProgressDisplay::draw_locked() {
     drawn_ = true;
 }
 
-void ProgressDisplay::tick() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    while (!finished_) {
-        wake_.wait_for(lock, std::chrono::milliseconds(250));
-        if (!finished_ && state_.total > 0) draw_locked();
-    }
-}
-
 void ProgressDisplay::finish() {
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (finished_) return;
-        finished_ = true;
-        if (drawn_) write_all(fd_, "\r\x1b[K");
-    }
-    wake_.notify_all();
-    if (ticker_.joinable()) ticker_.join();
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (finished_) return;
+    finished_ = true;
+    if (drawn_) write_all(fd_, "\r\x1b[K");
 }
 
 }  // namespace nbd::cli

@@ -710,3 +710,62 @@ TEST(CliInterrupt, SigintStopsLiveProbesPromptly) {
     EXPECT_LT(seconds, 10.0) << "the probe should stop at its next 100 ms slice, not at --timeout 60";
     EXPECT_NE(std::string::npos, output.find("interrupted")) << output;
 }
+
+namespace {
+
+// A loopback listener that accepts (the kernel does) and never speaks; its port.
+int silent_listener(int& port) {
+    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (listener < 0 || ::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(listener, 8) != 0)
+        return -1;
+    socklen_t length = sizeof address;
+    ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+    port = ntohs(address.sin_port);
+    return listener;
+}
+
+}  // namespace
+
+TEST(CliProgress, DrawnOnATerminalAndErasedBeforeTheReport) {
+    if (std::system("command -v script >/dev/null 2>&1") != 0) GTEST_SKIP() << "util-linux script is not installed";
+    int port = 0;
+    const int listener = silent_listener(port);
+    ASSERT_GE(listener, 0);
+    const std::string spec = "ssh://nix@127.0.0.1:" + std::to_string(port) + " x86_64-linux - 1 1 - - -";
+    // script(1) gives the doctor a terminal for stdout and stderr and copies what it drew.
+    const std::string doctor = quote(NBD_BINARY) + " --builders " + quote(spec) + " --timeout 1.5 --select net --color never";
+    FILE* pipe = ::popen(("TERM=xterm script -qec " + quote(doctor) + " /dev/null </dev/null").c_str(), "r");
+    ASSERT_NE(nullptr, pipe);
+    std::string drawn;
+    char buffer[4096];
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) drawn.append(buffer, n);
+    ::pclose(pipe);
+    ::close(listener);
+    const auto progress = drawn.find("checking builders: 0 of 1 done; slowest still running: 127.0.0.1 (");
+    ASSERT_NE(std::string::npos, progress) << drawn;
+    const auto header = drawn.find("nix-builder-doctor 0.1.0:");
+    ASSERT_NE(std::string::npos, header) << drawn;
+    EXPECT_LT(progress, header);
+    EXPECT_EQ("\r\x1b[K", drawn.substr(header - 4, 4)) << "the line is erased right before the report";
+    EXPECT_EQ(std::string::npos, drawn.find("checking builders", header)) << "nothing is drawn after the report starts";
+}
+
+TEST(CliProgress, NeverOnAPipe) {
+    int port = 0;
+    const int listener = silent_listener(port);
+    ASSERT_GE(listener, 0);
+    const std::string spec = "ssh://nix@127.0.0.1:" + std::to_string(port) + " x86_64-linux - 1 1 - - -";
+    const std::string command = "TERM=xterm " + quote(NBD_BINARY) + " --builders " + quote(spec) + " --timeout 1 --select net --format json 2>&1";
+    FILE* pipe = ::popen(command.c_str(), "r");
+    ASSERT_NE(nullptr, pipe);
+    std::string output;
+    char buffer[4096];
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, n);
+    ::pclose(pipe);
+    ::close(listener);
+    EXPECT_EQ(std::string::npos, output.find("checking builders")) << output;
+    EXPECT_NO_THROW((void)json::parse(output)) << "stdout and stderr together are the JSON alone\n" << output;
+}

@@ -46,7 +46,7 @@ struct Options {
     std::map<std::string, engine::Severity> severity_overrides;
     std::vector<std::string> rule_dirs;
     double timeout_seconds = 10;
-    int jobs = 16;
+    int jobs = 0;  // 0: auto (live_facts.cpp sizes the pool)
     bool dump_facts = false;
     bool build_test = false;
     ColorMode color = ColorMode::automatic;

@@ -1,27 +1,21 @@
 // Live progress on a terminal's stderr while builders are probed: "checking builders: 12 of 40
-// done; slowest still running: mac-mini (4.2 s)". Drawn on one line, redrawn as builders finish
-// and every quarter second, and erased before the report is printed. Never drawn when stderr is
+// done; slowest still running: mac-mini (4.2 s)". Drawn on one line, redrawn on each update
+// (gather_live sends one as builders start and finish, and every 250 ms), and erased before the
+// report is printed. Never drawn when stderr is
 // not a terminal (a pipe, a CI log) or TERM is "dumb"; it never reaches stdout.
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "nix_builder_doctor/facts/gather.hpp"
 
 namespace nbd::cli {
 
-struct ProgressState {
-    std::size_t done = 0;
-    std::size_t total = 0;
-    struct Running {
-        std::string host;
-        std::chrono::steady_clock::time_point started;
-    };
-    std::vector<Running> running;
-};
+// What gather_live reports as builders start and finish, and every 250 ms.
+using ProgressState = facts::LiveProgress;
 
 // The line for a state at `now`, at most `width` columns (the host is shortened to fit).
 std::string progress_line(const ProgressState& state, std::chrono::steady_clock::time_point now, std::size_t width);
@@ -37,12 +31,11 @@ public:
     ProgressDisplay& operator=(const ProgressDisplay&) = delete;
 
     bool active() const { return active_; }
-    void update(ProgressState state);  // thread-safe
+    void update(const ProgressState& state);  // thread-safe
     void finish();                     // erase the line; idempotent
 
 private:
     void draw_locked();
-    void tick();
 
     int fd_;
     bool active_;
@@ -50,8 +43,6 @@ private:
     bool drawn_ = false;
     ProgressState state_;
     std::mutex mutex_;
-    std::condition_variable wake_;
-    std::thread ticker_;
 };
 
 }  // namespace nbd::cli
