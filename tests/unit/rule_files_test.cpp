@@ -25,8 +25,10 @@ using nlohmann::json;
 using namespace nbd::engine;
 
 const fs::path kRulesDir = fs::path(NBD_SOURCE_DIR) / "rules";
-// The catalog is shared by the whole project; fall back to docs/ if it is ever moved there.
-const fs::path kCatalogCandidates[] = {"/work/shared/rules-catalog.md", fs::path(NBD_SOURCE_DIR) / "docs" / "rules-catalog.md"};
+// The catalog is shared by the whole project: ../shared beside the checkout (as CI lays it out),
+// else this workplace's copy; fall back to docs/ if it is ever moved there.
+const fs::path kCatalogCandidates[] = {fs::path(NBD_SOURCE_DIR) / ".." / "shared" / "rules-catalog.md",
+                                       "/work/shared/rules-catalog.md", fs::path(NBD_SOURCE_DIR) / "docs" / "rules-catalog.md"};
 
 std::string read_text(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
