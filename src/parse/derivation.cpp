@@ -14,11 +14,12 @@ constexpr std::string_view kDynamicVersion = "xp-dyn-drv";
 constexpr std::string_view kNix32 = "0123456789abcdfghijklmnpqrsvwxyz";
 constexpr std::string_view kBlanks = " \t\n\r";
 
-// A piece of input for a message: at most 40 bytes, unprintable bytes as \xNN.
+// A piece of input for a message: at most 160 bytes (a store path fits), unprintable bytes
+// as \xNN.
 std::string shown(std::string_view s) {
     std::string out;
-    const bool cut = s.size() > 40;
-    for (const char c : s.substr(0, 40)) {
+    const bool cut = s.size() > 160;
+    for (const char c : s.substr(0, 160)) {
         const auto u = static_cast<unsigned char>(c);
         if (u >= 0x20 && u < 0x7f) {
             out += c;
