@@ -92,16 +92,17 @@ private:
         return "'" + shown(m_text.substr(m_pos, 1)) + "'";
     }
 
-    bool expect(char c, std::string_view context) {
+    // The message is `context` followed by `subject`, joined only when it is needed.
+    bool expect(char c, std::string_view context, std::string_view subject = {}) {
         if (peek() == c && !at_end()) {
             ++m_pos;
             return true;
         }
         return fail_at(m_pos, "expected '" + std::string(1, c) + "' " + std::string(context) +
-                                  ", found " + found());
+                                  std::string(subject) + ", found " + found());
     }
 
-    bool read_string(std::string& out, std::string_view what);
+    bool read_string(std::string& out, std::string_view what, std::string_view subject = {});
     bool read_store_path(std::string& out, std::string_view what, bool drv);
     template <class Item>
     bool read_list(std::string_view what, Item item);
@@ -122,22 +123,26 @@ private:
     std::size_t m_json_pos = 0;  // where the `__json` value starts
 };
 
-bool Reader::read_string(std::string& out, std::string_view what) {
+bool Reader::read_string(std::string& out, std::string_view what_head,
+                         std::string_view subject) {
     const auto start = m_pos;
-    if (!expect('"', "to start " + std::string(what))) return false;
+    if (peek() != '"' || at_end())
+        return expect('"', "to start " + std::string(what_head), subject);
+    ++m_pos;
+    const auto what = [&] { return std::string(what_head) + std::string(subject); };
     out.clear();
     while (true) {
         const auto stop = m_text.find_first_of("\"\\", m_pos);
         if (stop == std::string_view::npos) {
             m_pos = m_text.size();
-            return fail_at(start, "the string for " + std::string(what) +
+            return fail_at(start, "the string for " + what() +
                                       " starting here is not closed before the end of the file");
         }
         out.append(m_text.substr(m_pos, stop - m_pos));
         m_pos = stop + 1;
         if (m_text[stop] == '"') return true;
         if (at_end())
-            return fail_at(start, "the string for " + std::string(what) +
+            return fail_at(start, "the string for " + what() +
                                       " starting here is not closed before the end of the file");
         switch (m_text[m_pos]) {
             case '"': out += '"'; break;
@@ -147,7 +152,7 @@ bool Reader::read_string(std::string& out, std::string_view what) {
             case 't': out += '\t'; break;
             default:
                 return fail_at(stop, "unknown escape '\\" + shown(m_text.substr(m_pos, 1)) +
-                                         "' in " + std::string(what) +
+                                         "' in " + what() +
                                          " (Nix writes only \\\" \\\\ \\n \\r \\t)");
         }
         ++m_pos;
@@ -168,7 +173,8 @@ bool Reader::read_store_path(std::string& out, std::string_view what, bool drv) 
 // `[item,item,...]`; item(keep) reads one entry and keeps it when `keep`.
 template <class Item>
 bool Reader::read_list(std::string_view what, Item item) {
-    if (!expect('[', "to start " + std::string(what))) return false;
+    if (peek() != '[' || at_end()) return expect('[', "to start ", what);
+    ++m_pos;
     if (peek() == ']') {
         ++m_pos;
         return true;
@@ -187,7 +193,10 @@ bool Reader::read_list(std::string_view what, Item item) {
             ++m_pos;
             return true;
         }
-        if (!expect(',', "or ']' after an entry of " + std::string(what))) return false;
+        if (peek() != ',' || at_end())
+            return fail_at(m_pos, "expected ',' or ']' after an entry of " + std::string(what) +
+                                      ", found " + found());
+        ++m_pos;
     }
 }
 
@@ -207,19 +216,19 @@ bool Reader::read_output(Derivation& d, std::set<std::string>& names, bool keep)
     if (!expect('(', "to start an output")) return false;
     if (!read_string(o.name, "an output name")) return false;
     const std::string of = "output '" + shown(o.name) + "'";
-    if (!expect(',', "after the name of " + of)) return false;
+    if (!expect(',', "after the name of ", of)) return false;
     const auto path_pos = m_pos;
-    if (!read_string(o.path, "the path of " + of)) return false;
-    if (!expect(',', "after the path of " + of)) return false;
+    if (!read_string(o.path, "the path of ", of)) return false;
+    if (!expect(',', "after the path of ", of)) return false;
     const auto algo_pos = m_pos;
-    if (!read_string(o.hash_algo, "the hash algorithm of " + of)) return false;
-    if (!expect(',', "after the hash algorithm of " + of)) return false;
+    if (!read_string(o.hash_algo, "the hash algorithm of ", of)) return false;
+    if (!expect(',', "after the hash algorithm of ", of)) return false;
     const auto hash_pos = m_pos;
-    if (!read_string(o.hash, "the hash of " + of)) return false;
-    if (!expect(')', "after the hash of " + of)) return false;
+    if (!read_string(o.hash, "the hash of ", of)) return false;
+    if (!expect(')', "after the hash of ", of)) return false;
 
     if (o.name.empty()) return fail_at(start, "an output has an empty name");
-    if (!names.insert(o.name).second) return fail_at(start, of + " appears twice");
+    if (keep && !names.insert(o.name).second) return fail_at(start, of + " appears twice");
     if (o.hash_algo.empty()) {
         if (!o.hash.empty()) return fail_at(hash_pos, of + " has a hash but no hash algorithm");
         o.kind = o.path.empty() ? DerivationOutputKind::deferred
@@ -269,15 +278,15 @@ bool Reader::read_input_node(std::vector<std::string>& outputs,
     }
     ++m_pos;
     if (!read_string_list(outputs, "the outputs of " + what)) return false;
-    if (!expect(',', "after the outputs of " + what)) return false;
+    if (!expect(',', "after the outputs of ", what)) return false;
     const bool ok = read_list("the dynamic outputs of " + what, [&](bool keep) {
         DynamicDerivationInput child;
-        if (!expect('(', "to start a dynamic output of " + what)) return false;
-        if (!read_string(child.output, "a dynamic output name of " + what)) return false;
+        if (!expect('(', "to start a dynamic output of ", what)) return false;
+        if (!read_string(child.output, "a dynamic output name of ", what)) return false;
         const std::string inner = "output '" + shown(child.output) + "' of " + what;
-        if (!expect(',', "after the name of " + inner)) return false;
+        if (!expect(',', "after the name of ", inner)) return false;
         if (!read_input_node(child.outputs, child.dynamic, depth + 1, inner)) return false;
-        if (!expect(')', "after the entry for " + inner)) return false;
+        if (!expect(')', "after the entry for ", inner)) return false;
         if (keep) dynamic.push_back(std::move(child));
         return true;
     });
@@ -290,11 +299,11 @@ bool Reader::read_input_drv(Derivation& d, bool keep) {
     const auto start = m_pos;
     if (!read_store_path(in.path, "the inputDrvs path", true)) return false;
     const std::string what = "input derivation '" + shown(in.path) + "'";
-    if (!expect(',', "after the path of " + what)) return false;
+    if (!expect(',', "after the path of ", what)) return false;
     if (!read_input_node(in.outputs, in.dynamic, 0, what)) return false;
     if (in.outputs.empty() && in.dynamic.empty())
         return fail_at(start, "the inputDrvs entry for " + what + " names no outputs");
-    if (!expect(')', "after the entry for " + what)) return false;
+    if (!expect(')', "after the entry for ", what)) return false;
     if (keep) d.input_drvs.push_back(std::move(in));
     return true;
 }
@@ -305,11 +314,11 @@ bool Reader::read_env(Derivation& d, std::set<std::string>& names, bool keep) {
     std::string name, value;
     if (!read_string(name, "an env name")) return false;
     const std::string of = "env '" + shown(name) + "'";
-    if (!expect(',', "after the name of " + of)) return false;
+    if (!expect(',', "after the name of ", of)) return false;
     const auto value_pos = m_pos;
-    if (!read_string(value, "the value of " + of)) return false;
-    if (!expect(')', "after the value of " + of)) return false;
-    if (!names.insert(name).second) return fail_at(start, of + " appears twice");
+    if (!read_string(value, "the value of ", of)) return false;
+    if (!expect(')', "after the value of ", of)) return false;
+    if (keep && !names.insert(name).second) return fail_at(start, of + " appears twice");
     if (name == "__json") m_json_pos = value_pos;
     if (keep) d.env.emplace_back(std::move(name), std::move(value));
     return true;

@@ -9,7 +9,8 @@
 //
 // Stricter than Nix's reader only where Nix's writer never produces the input: lists must be
 // `[a,b]` (Nix also takes `[,a]` and `[a b]`), the only escapes are the five above (Nix reads
-// `\q` as `q`), names may not repeat, and only blanks may follow the closing `)`.
+// `\q` as `q`), output and env names may not repeat (checked among the entries kept), and
+// only blanks may follow the closing `)`.
 #pragma once
 
 #include <cstddef>
