@@ -41,8 +41,10 @@ std::vector<std::string> sorted_unique(std::vector<std::string> v) {
 
 // Nix's hash algorithms, after the content-address method prefix (`r:`, `text:`).
 bool known_hash_algo(std::string_view s) {
-    if (s.substr(0, 2) == "r:") s.remove_prefix(2);
-    else if (s.substr(0, 5) == "text:") s.remove_prefix(5);
+    if (s.substr(0, 2) == "r:")
+        s.remove_prefix(2);
+    else if (s.substr(0, 5) == "text:")
+        s.remove_prefix(5);
     return s == "md5" || s == "sha1" || s == "sha256" || s == "sha512" || s == "blake3";
 }
 
@@ -61,13 +63,13 @@ std::string store_path_problem(std::string_view s) {
 }
 
 class Reader {
-public:
+  public:
     Reader(std::string_view text, std::string_view file, DerivationParse& out)
         : m_text(text), m_file(file), m_out(out) {}
 
     void read(Derivation& d);
 
-private:
+  private:
     bool at_end() const { return m_pos >= m_text.size(); }
     char peek() const { return at_end() ? '\0' : m_text[m_pos]; }
 
@@ -123,8 +125,7 @@ private:
     std::size_t m_json_pos = 0;  // where the `__json` value starts
 };
 
-bool Reader::read_string(std::string& out, std::string_view what_head,
-                         std::string_view subject) {
+bool Reader::read_string(std::string& out, std::string_view what_head, std::string_view subject) {
     const auto start = m_pos;
     if (peek() != '"' || at_end())
         return expect('"', "to start " + std::string(what_head), subject);
@@ -145,11 +146,21 @@ bool Reader::read_string(std::string& out, std::string_view what_head,
             return fail_at(start, "the string for " + what() +
                                       " starting here is not closed before the end of the file");
         switch (m_text[m_pos]) {
-            case '"': out += '"'; break;
-            case '\\': out += '\\'; break;
-            case 'n': out += '\n'; break;
-            case 'r': out += '\r'; break;
-            case 't': out += '\t'; break;
+            case '"':
+                out += '"';
+                break;
+            case '\\':
+                out += '\\';
+                break;
+            case 'n':
+                out += '\n';
+                break;
+            case 'r':
+                out += '\r';
+                break;
+            case 't':
+                out += '\t';
+                break;
             default:
                 return fail_at(stop, "unknown escape '\\" + shown(m_text.substr(m_pos, 1)) +
                                          "' in " + what() +
@@ -231,15 +242,15 @@ bool Reader::read_output(Derivation& d, std::set<std::string>& names, bool keep)
     if (keep && !names.insert(o.name).second) return fail_at(start, of + " appears twice");
     if (o.hash_algo.empty()) {
         if (!o.hash.empty()) return fail_at(hash_pos, of + " has a hash but no hash algorithm");
-        o.kind = o.path.empty() ? DerivationOutputKind::deferred
-                                : DerivationOutputKind::input_addressed;
+        o.kind =
+            o.path.empty() ? DerivationOutputKind::deferred : DerivationOutputKind::input_addressed;
     } else {
         if (!known_hash_algo(o.hash_algo))
-            return fail_at(algo_pos, of + " has an unknown hash algorithm '" +
-                                         shown(o.hash_algo) + "'");
-        o.kind = o.hash == "impure"  ? DerivationOutputKind::impure
-                 : !o.hash.empty()   ? DerivationOutputKind::fixed
-                                     : DerivationOutputKind::floating;
+            return fail_at(algo_pos,
+                           of + " has an unknown hash algorithm '" + shown(o.hash_algo) + "'");
+        o.kind = o.hash == "impure" ? DerivationOutputKind::impure
+                 : !o.hash.empty()  ? DerivationOutputKind::fixed
+                                    : DerivationOutputKind::floating;
         if (o.kind != DerivationOutputKind::fixed && !o.path.empty())
             return fail_at(path_pos, of + " is content-addressed without a fixed hash, so it "
                                           "cannot have a path before it is built");
@@ -260,8 +271,8 @@ bool Reader::read_input_node(std::vector<std::string>& outputs,
                              const std::string& what) {
     if (peek() == '[') return read_string_list(outputs, "the outputs of " + what);
     if (peek() != '(' || at_end())
-        return fail_at(m_pos, "expected '[' to start the outputs of " + what + ", found " +
-                                  found());
+        return fail_at(m_pos,
+                       "expected '[' to start the outputs of " + what + ", found " + found());
     if (!m_dynamic)
         return fail_at(m_pos, "the entry for " + what +
                                   " has the dynamic-derivations form (outputs and "
@@ -269,10 +280,9 @@ bool Reader::read_input_node(std::vector<std::string>& outputs,
                                   std::string(kDynamicVersion) +
                                   "\", ...) has; this file is Derive(...)");
     if (depth >= kMaxDynamicInputDepth) {
-        m_out.limits.push_back({"dynamic inputDrvs depth",
-                                static_cast<std::uint64_t>(kMaxDynamicInputDepth),
-                                std::string(m_file), line_column(m_pos).first,
-                                "the derivation was not read"});
+        m_out.limits.push_back(
+            {"dynamic inputDrvs depth", static_cast<std::uint64_t>(kMaxDynamicInputDepth),
+             std::string(m_file), line_column(m_pos).first, "the derivation was not read"});
         return fail_at(m_pos, "the inputDrvs entry for " + what + " is nested deeper than " +
                                   std::to_string(kMaxDynamicInputDepth) + " levels");
     }
@@ -332,8 +342,10 @@ int json_depth(std::string_view text) {
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
         if (in_string) {
-            if (c == '\\') ++i;
-            else if (c == '"') in_string = false;
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                in_string = false;
         } else if (c == '"') {
             in_string = true;
         } else if (c == '[' || c == '{') {
@@ -371,19 +383,22 @@ bool Reader::read_structured_attrs(Derivation& d) {
         json = nlohmann::json::parse(*text);
     } catch (const nlohmann::json::exception& e) {
         return fail_at(m_json_pos, std::string("the structured attributes (__json) are not "
-                                               "valid JSON: ") + e.what());
+                                               "valid JSON: ") +
+                                       e.what());
     }
     if (!json.is_object())
         return fail_at(m_json_pos, "the structured attributes (__json) are not a JSON object");
     const auto it = json.find("requiredSystemFeatures");
     if (it == json.end()) return true;
     if (!it->is_array())
-        return fail_at(m_json_pos, "requiredSystemFeatures in the structured attributes "
-                                   "(__json) is not a list of strings");
+        return fail_at(m_json_pos,
+                       "requiredSystemFeatures in the structured attributes "
+                       "(__json) is not a list of strings");
     for (const auto& f : *it) {
         if (!f.is_string())
-            return fail_at(m_json_pos, "requiredSystemFeatures in the structured attributes "
-                                       "(__json) is not a list of strings");
+            return fail_at(m_json_pos,
+                           "requiredSystemFeatures in the structured attributes "
+                           "(__json) is not a list of strings");
         d.required_system_features.push_back(f.get<std::string>());
     }
     d.required_system_features = sorted_unique(std::move(d.required_system_features));
@@ -399,8 +414,8 @@ void Reader::read(Derivation& d) {
         const auto version_pos = m_pos;
         if (!read_string(d.version, "the ATerm format version")) return;
         if (d.version != kDynamicVersion) {
-            fail_at(version_pos, "unknown derivation ATerm format version '" +
-                                     shown(d.version) + "': only Derive(...) and DrvWithVersion(\"" +
+            fail_at(version_pos, "unknown derivation ATerm format version '" + shown(d.version) +
+                                     "': only Derive(...) and DrvWithVersion(\"" +
                                      std::string(kDynamicVersion) + "\", ...) are known");
             return;
         }
@@ -439,8 +454,7 @@ void Reader::read(Derivation& d) {
     if (!read_string_list(d.args, "the builder's args")) return;
     if (!expect(',', "after the builder's args")) return;
     std::set<std::string> env_names;
-    if (!read_list("the env list", [&](bool keep) { return read_env(d, env_names, keep); }))
-        return;
+    if (!read_list("the env list", [&](bool keep) { return read_env(d, env_names, keep); })) return;
     if (!expect(')', "to close the derivation")) return;
     const auto rest = m_text.find_first_not_of(kBlanks, m_pos);
     if (rest != std::string_view::npos) {
@@ -454,12 +468,23 @@ void write_string(std::string& out, std::string_view s) {
     out += '"';
     for (const char c : s) {
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default: out += c;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default:
+                out += c;
         }
     }
     out += '"';
@@ -513,10 +538,10 @@ DerivationParse parse_derivation(std::string_view text, std::string_view file) {
     if (text.size() > kMaxDerivationSize) {
         out.limits.push_back({"derivation size", kMaxDerivationSize, std::string(file), 0,
                               "the derivation was not read"});
-        out.error = DerivationError{std::string(file), 1, 1,
-                                    "the derivation is larger than " +
-                                        std::to_string(kMaxDerivationSize >> 20) +
-                                        " MiB; it was not read"};
+        out.error =
+            DerivationError{std::string(file), 1, 1,
+                            "the derivation is larger than " +
+                                std::to_string(kMaxDerivationSize >> 20) + " MiB; it was not read"};
         return out;
     }
     Derivation d;

@@ -14,8 +14,7 @@ namespace {
 using Strings = std::vector<std::string>;
 
 std::string read_drv(const std::string& name) {
-    std::ifstream in(std::string(NBD_SOURCE_DIR) + "/tests/derivations/" + name,
-                     std::ios::binary);
+    std::ifstream in(std::string(NBD_SOURCE_DIR) + "/tests/derivations/" + name, std::ios::binary);
     std::ostringstream s;
     s << in.rdbuf();
     EXPECT_TRUE(in) << name;
@@ -58,9 +57,10 @@ TEST(Derivation, ReadsPlainDerivationFieldByField) {
     EXPECT_EQ(d.system, "x86_64-linux");
     EXPECT_EQ(d.builder, "/bin/sh");
     EXPECT_EQ(d.args, (Strings{"-c", "echo hello > $out"}));
-    const std::vector<std::pair<std::string, std::string>> env = {
-        {"builder", "/bin/sh"}, {"name", "nbd-plain"}, {"out", kPlainOut},
-        {"system", "x86_64-linux"}};
+    const std::vector<std::pair<std::string, std::string>> env = {{"builder", "/bin/sh"},
+                                                                  {"name", "nbd-plain"},
+                                                                  {"out", kPlainOut},
+                                                                  {"system", "x86_64-linux"}};
     EXPECT_EQ(d.env, env);
     EXPECT_FALSE(d.structured_attrs);
     EXPECT_TRUE(d.required_system_features.empty());
@@ -179,8 +179,9 @@ TEST(Derivation, EveryTruncationIsAnErrorWithAPosition) {
 }
 
 TEST(Derivation, ErrorMessagesPointAtTheProblem) {
-    EXPECT_EQ(error_of(""), "1:1: not a Nix derivation: it does not start with 'Derive(' or "
-                            "'DrvWithVersion('");
+    EXPECT_EQ(error_of(""),
+              "1:1: not a Nix derivation: it does not start with 'Derive(' or "
+              "'DrvWithVersion('");
     EXPECT_EQ(error_of("Deri"), "1:1: the file ends before 'Derive(' is complete");
     EXPECT_EQ(error_of("Derive([],[],[],\"x86_64-linux\""),
               "1:31: expected ',' after the system, found the end of the file");
@@ -241,7 +242,8 @@ TEST(Derivation, DeepDynamicInputsAreAnErrorAndALimit) {
     std::string node = "[\"out\"]";
     for (int i = 0; i < 100; ++i) node = "([],[(\"o\"," + node + ")])";
     const auto p = parse_derivation(
-        "DrvWithVersion(\"xp-dyn-drv\",[],[(\"/nix/store/c015dhfh5l0lp6wxyvdn7bmwhbbr6hr9-a.drv\"," +
+        "DrvWithVersion(\"xp-dyn-drv\",[],[(\"/nix/store/"
+        "c015dhfh5l0lp6wxyvdn7bmwhbbr6hr9-a.drv\"," +
             node + ")],[],\"s\",\"b\",[],[])",
         "t");
     ASSERT_TRUE(p.error);
@@ -252,8 +254,7 @@ TEST(Derivation, DeepDynamicInputsAreAnErrorAndALimit) {
 
 TEST(Derivation, HugeCountsAreCheckedButNotKept) {
     std::string args;
-    for (std::size_t i = 0; i < kMaxDerivationListEntries + 10; ++i)
-        args += i ? ",\"a\"" : "\"a\"";
+    for (std::size_t i = 0; i < kMaxDerivationListEntries + 10; ++i) args += i ? ",\"a\"" : "\"a\"";
     const auto p = parse_derivation("Derive([],[],[],\"s\",\"b\",[" + args + "],[])", "t.drv");
     ASSERT_TRUE(p.derivation);
     EXPECT_EQ(p.derivation->args.size(), kMaxDerivationListEntries);
@@ -264,7 +265,8 @@ TEST(Derivation, HugeCountsAreCheckedButNotKept) {
               "t.drv:1: derivation list entries bound (65536) reached: the builder's args past "
               "the 65536th were checked but not kept");
     // ... and a bad entry past the bound is still an error.
-    const auto bad = parse_derivation("Derive([],[],[],\"s\",\"b\",[" + args + ",\"\\z\"],[])", "t");
+    const auto bad =
+        parse_derivation("Derive([],[],[],\"s\",\"b\",[" + args + ",\"\\z\"],[])", "t");
     EXPECT_TRUE(bad.error);
 }
 

@@ -52,9 +52,9 @@ struct DerivationOutput {
 
 // The outputs of a derivation that an output of an input derivation is (xp-dyn-drv only).
 struct DynamicDerivationInput {
-    std::string output;                            // the output of the outer derivation
-    std::vector<std::string> outputs;              // outputs of the derivation it is
-    std::vector<DynamicDerivationInput> dynamic;   // and deeper
+    std::string output;                           // the output of the outer derivation
+    std::vector<std::string> outputs;             // outputs of the derivation it is
+    std::vector<DynamicDerivationInput> dynamic;  // and deeper
 };
 
 struct DerivationInput {
@@ -72,7 +72,7 @@ struct Derivation {
     std::string builder;
     std::vector<std::string> args;
     std::vector<std::pair<std::string, std::string>> env;  // in file order, `__json` included
-    bool structured_attrs = false;                          // env has `__json`
+    bool structured_attrs = false;                         // env has `__json`
     // As Nix reads them (a sorted set): the JSON list `requiredSystemFeatures` in `__json` when
     // structured, else the env value split on blanks.
     std::vector<std::string> required_system_features;
