@@ -1,0 +1,1 @@
+echo "$out $dev $doc" > "$out"; : > "$dev"; : > "$doc"
