@@ -146,6 +146,9 @@ int exit_code_for(const Options& options, const std::vector<engine::Finding>& fi
 }  // namespace
 
 int run_check_command(const Options& options, std::ostream& out, std::ostream& err) {
+    // First: Ctrl-C during start-up (rules, files) must end as cleanly as during the probes.
+    std::signal(SIGINT, on_interrupt);
+    std::signal(SIGTERM, on_interrupt);
     const auto rules = load_rules_or_throw(options);
     check_selectors(options, rules);
     check_system(options);
@@ -156,8 +159,6 @@ int run_check_command(const Options& options, std::ostream& out, std::ostream& e
 
     for (const auto& target : options.reports) check_report_path(target.path);
 
-    std::signal(SIGINT, on_interrupt);
-    std::signal(SIGTERM, on_interrupt);
     facts::GatherOptions gather;
     gather.root = options.root;
     gather.user = options.user ? options.user : default_user();

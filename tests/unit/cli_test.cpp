@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -686,7 +687,6 @@ TEST(CliInterrupt, SigintStopsLiveProbesPromptly) {
     const std::string spec = "ssh://nix@127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + " x86_64-linux - 1 1 - - -";
     int out_pipe[2];
     ASSERT_EQ(0, ::pipe(out_pipe));
-    const auto start = std::chrono::steady_clock::now();
     const pid_t doctor = ::fork();
     if (doctor == 0) {
         ::dup2(out_pipe[1], 2);
@@ -695,11 +695,19 @@ TEST(CliInterrupt, SigintStopsLiveProbesPromptly) {
         ::_exit(127);
     }
     ::close(out_pipe[1]);
-    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    // Interrupt once the probe has connected (a slow start-up, e.g. under ASan on a loaded
+    // machine, must not make the test send SIGINT before the probes run), at most 30 s.
+    pollfd incoming{listener, POLLIN, 0};
+    const int ready = ::poll(&incoming, 1, 30000);
+    EXPECT_EQ(1, ready) << "the doctor never connected";
+    const int accepted = ready == 1 ? ::accept(listener, nullptr, nullptr) : -1;
+    const auto connected = std::chrono::steady_clock::now();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
     ::kill(doctor, SIGINT);
     int status = 0;
     ::waitpid(doctor, &status, 0);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - connected).count();
+    if (accepted >= 0) ::close(accepted);
     std::string output;
     char buffer[4096];
     for (ssize_t n; (n = ::read(out_pipe[0], buffer, sizeof buffer)) > 0;) output.append(buffer, static_cast<std::size_t>(n));
