@@ -1,4 +1,3 @@
-#include <pwd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,6 +7,7 @@
 #include <iostream>
 
 #include "nix_builder_doctor/cli/commands.hpp"
+#include "nix_builder_doctor/cli/gather_options.hpp"
 #include "nix_builder_doctor/cli/progress_display.hpp"
 #include "nix_builder_doctor/cli/report_builder.hpp"
 #include "nix_builder_doctor/cli/report_file.hpp"
@@ -28,13 +28,6 @@ std::atomic<bool>& interrupted() {
 }
 
 extern "C" void on_interrupt(int) { interrupted().store(true); }
-
-// --user, else $SUDO_USER, else the invoking user. Only an explicit --user must exist.
-std::optional<std::string> default_user() {
-    if (const char* sudo_user = std::getenv("SUDO_USER"); sudo_user && *sudo_user) return std::string(sudo_user);
-    if (const passwd* pw = ::getpwuid(::getuid())) return std::string(pw->pw_name);
-    return std::nullopt;
-}
 
 void check_system(const Options& options) {
     if (!options.system) return;
@@ -159,20 +152,7 @@ int run_check_command(const Options& options, std::ostream& out, std::ostream& e
 
     for (const auto& target : options.reports) check_report_path(target.path);
 
-    facts::GatherOptions gather;
-    gather.root = options.root;
-    gather.user = options.user ? options.user : default_user();
-    gather.system = options.system;
-    gather.builders_spec = options.builders;
-    // A key pasted into --builders is remembered like one read from a file, so no output quotes it.
-    if (options.builders) util::note_secrets_in(*options.builders);
-    gather.remote_roots = options.remote_roots;
-    gather.builder_patterns = options.builder_patterns;
-    gather.live = !options.offline;
-    gather.timeout_seconds = options.timeout_seconds;
-    gather.jobs = options.jobs;
-    gather.build_test = options.build_test;
-    gather.cancel = &interrupted();
+    facts::GatherOptions gather = gather_options_for(options, &interrupted());
     ProgressDisplay progress(STDERR_FILENO);
     if (progress.active() && &err == &std::cerr)
         gather.progress = [&progress](const facts::LiveProgress& state) { progress.update(state); };

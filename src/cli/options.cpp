@@ -8,12 +8,12 @@
 namespace nbd::cli {
 namespace {
 
-const std::vector<std::string> kCommands = {"check", "explain", "rules", "help", "version"};
+const std::vector<std::string> kCommands = {"check", "route", "explain", "rules", "help", "version"};
 const std::vector<std::string> kFormats = {"text", "json", "junit", "sarif", "github", "prometheus", "machines"};
 
 cxxopts::Options make_parser() {
     cxxopts::Options o("nix-builder-doctor", "Find why Nix remote builds over SSH fail, and how to fix it.");
-    o.custom_help("[check|explain [FILE|-]|rules [ID]] [OPTIONS]");
+    o.custom_help("[check|route [DRV|INSTALLABLE]|explain [FILE|-]|rules [ID]] [OPTIONS]");
     o.positional_help("");
     o.add_options()
         ("root", "read the machine's files under DIR (default: the real root)", cxxopts::value<std::string>(), "DIR")
@@ -25,6 +25,10 @@ cxxopts::Options make_parser() {
         ("remote-root", "builder HOST's files are under DIR: lint them without a connection (repeatable)",
          cxxopts::value<std::vector<std::string>>(), "HOST=DIR")
         ("offline", "no network at all; only what files can tell")
+        ("features", "route: the required system features, comma-separated (with --system, instead of a derivation)",
+         cxxopts::value<std::vector<std::string>>(), "F,...")
+        ("nix-version", "route: decide as this Nix does, e.g. 2.8.0, 'Lix 2.93.0' (default: the local Nix's)",
+         cxxopts::value<std::string>(), "VERSION")
         ("format", "output format: text, json, junit, sarif, github, prometheus or machines (explain: text or json)",
          cxxopts::value<std::string>()->default_value("text"), "FORMAT")
         ("report", "also write a report in FORMAT to FILE, replaced atomically (repeatable)",
@@ -53,7 +57,7 @@ cxxopts::Options make_parser() {
 }
 
 std::vector<std::string> option_names() {
-    return {"--root", "--user", "--system", "--builders", "--remote-root", "--offline", "--format", "--report", "--builder", "--fail-on",
+    return {"--root", "--user", "--system", "--builders", "--remote-root", "--offline", "--features", "--nix-version", "--format", "--report", "--builder", "--fail-on",
             "--select", "--ignore", "--severity", "--rules", "--timeout", "--jobs", "--dump-facts", "--build-test", "--color",
             "--help", "--version"};
 }
@@ -100,6 +104,7 @@ std::string usage_text() {
     return parser.help({""}) +
            "\nCommands:\n"
            "  check              lint the local config, probe every builder, report (the default)\n"
+           "  route [DRV|INST]   which builder Nix would choose for a derivation, and why not the others\n"
            "  explain [FILE|-]   diagnose the log of a failed build\n"
            "  rules [ID]         list the rules, or show one\n"
            "\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage error,\n"
@@ -136,6 +141,7 @@ Options parse_options(int argc, const char* const* argv) {
     if (!positional.empty()) {
         const std::string& first = positional.front();
         if (first == "check") o.command = Command::check;
+        else if (first == "route") o.command = Command::route;
         else if (first == "explain") o.command = Command::explain;
         else if (first == "rules") o.command = Command::rules;
         else if (first == "help") o.command = Command::help;
@@ -163,15 +169,27 @@ Options parse_options(int argc, const char* const* argv) {
         }
     }
     o.offline = result.count("offline") > 0;
+    if (result.count("features")) {
+        if (o.command != Command::route) throw UsageError("--features is for route");
+        o.features = comma_list(result["features"].as<std::vector<std::string>>());
+        o.features_given = true;
+    }
+    if (result.count("nix-version")) {
+        if (o.command != Command::route) throw UsageError("--nix-version is for route");
+        o.nix_version = result["nix-version"].as<std::string>();
+    }
+    if (o.command == Command::route && !o.positional.empty() && (o.features_given || o.system))
+        throw UsageError("route takes a derivation or --system/--features, not both: the derivation names its own");
     o.format = parse_format(result["format"].as<std::string>(), "--format");
-    if ((o.command == Command::explain || o.command == Command::rules) && o.format != Format::text && o.format != Format::json)
-        throw UsageError("--format " + format_name(o.format) + " is for check; explain and rules print text or json");
+    if ((o.command == Command::explain || o.command == Command::rules || o.command == Command::route) && o.format != Format::text &&
+        o.format != Format::json)
+        throw UsageError("--format " + format_name(o.format) + " is for check; route, explain and rules print text or json");
     if (result.count("report")) {
-        if (o.command == Command::explain || o.command == Command::rules) throw UsageError("--report is for check");
+        if (o.command != Command::check) throw UsageError("--report is for check");
         for (const auto& spec : result["report"].as<std::vector<std::string>>()) o.reports.push_back(parse_report_target(spec));
     }
     if (result.count("builder")) {
-        if (o.command == Command::explain || o.command == Command::rules) throw UsageError("--builder is for check");
+        if (o.command != Command::check) throw UsageError("--builder is for check");
         for (const auto& pattern : result["builder"].as<std::vector<std::string>>()) {
             if (pattern.empty()) throw UsageError("--builder wants a host, URI or pattern, got ''");
             o.builder_patterns.push_back(pattern);

@@ -19,6 +19,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
             case Command::help: out << usage_text(); return kExitClean;
             case Command::version: out << "nix-builder-doctor " << NBD_VERSION << "\n"; return kExitClean;
             case Command::rules: return run_rules_command(options, out);
+            case Command::route: return run_route_command(options, out, err);
             case Command::explain: return run_explain_command(options, out, err);
             case Command::check: return run_check_command(options, out, err);
         }

@@ -178,6 +178,7 @@ nlohmann::json describe_machine(GatherContext& ctx, const parse::Machine& m, con
     b["systems_set"] = m.systems_set;
     b["max_jobs"] = m.max_jobs;
     b["speed_factor"] = m.speed_factor;
+    b["speed_factor_integral"] = m.speed_factor_integral;
     b["supported_features"] = m.supported_features;
     b["mandatory_features"] = m.mandatory_features;
     // `auto`, `daemon`, `local` and a directory path are stores on this machine that Nix can build

@@ -178,10 +178,12 @@ NixConfView describe_nix_conf(FileSystem& fs, parse::NixConf conf_in, const Acco
     for (const auto& [name, e] : conf.effective) {
         if (is_access_tokens(name)) {
             const auto tokens = redacted_access_tokens(e.tokens);
-            j["settings"][name] = {{"value", util::join(tokens, " ")}, {"tokens", tokens}, {"file", e.file}, {"line", e.line}};
+            j["settings"][name] = {{"value", util::join(tokens, " ")}, {"tokens", tokens}, {"file", e.file}, {"line", e.line},
+                                  {"appended", e.appended_to_default}};
             continue;
         }
-        j["settings"][name] = {{"value", e.value}, {"tokens", e.tokens}, {"file", e.file}, {"line", e.line}};
+        j["settings"][name] = {
+            {"value", e.value}, {"tokens", e.tokens}, {"file", e.file}, {"line", e.line}, {"appended", e.appended_to_default}};
     }
     return view;
 }

@@ -30,7 +30,7 @@ std::string logic_era(const NixLogic& l) {
 }  // namespace
 
 std::string NixLogic::describe() const {
-    return flavor + " " + version + (assumed ? " (assumed: the local version is unknown)" : "") + ", " + logic_era(*this);
+    return flavor + " " + version + " (" + (assumed ? "assumed, the local version is unknown; " : "") + logic_era(*this) + ")";
 }
 
 std::optional<NixLogic> logic_from_version_text(const std::string& text) {

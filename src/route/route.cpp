@@ -278,11 +278,12 @@ Route decide(const Need& need, const std::vector<Machine>& machines, const Local
         route.nix_says = listing(need, machines, local, logic);
     }
     if (route.local.possible) {
-        route.outcome = after + (machines.empty() ? "no builders are configured; " : "no builder qualifies; ") + "it is built locally";
+        route.outcome = after + (machines.empty() ? "no builders are configured; " : failed_all.empty() ? "no builder qualifies; " : "so ") +
+                        "it is built locally";
         route.nix_says.clear();  // the listing is at chatty level when Nix can build it here
         return route;
     }
-    route.outcome = after + (machines.empty() ? "no builders are configured" : "no builder qualifies") +
+    route.outcome = after + (machines.empty() ? "no builders are configured" : failed_all.empty() ? "no builder qualifies" : "no builder is left") +
                     ", and it cannot be built locally: " + util::join(route.local.why_not, "; ");
     route.nix_says.push_back("error: " + local_failure_text(need, machines, local, logic));
     return route;

@@ -11,6 +11,7 @@
 namespace nbd::cli {
 
 int run_check_command(const Options& options, std::ostream& out, std::ostream& err);
+int run_route_command(const Options& options, std::ostream& out, std::ostream& err);
 int run_explain_command(const Options& options, std::ostream& out, std::ostream& err);
 int run_rules_command(const Options& options, std::ostream& out);
 

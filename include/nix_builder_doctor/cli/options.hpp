@@ -16,7 +16,7 @@ struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-enum class Command { check, explain, rules, help, version };
+enum class Command { check, route, explain, rules, help, version };
 enum class Format { text, json, junit, sarif, github, prometheus, machines };
 
 // The name as the command line writes it ("junit").
@@ -50,7 +50,10 @@ struct Options {
     bool dump_facts = false;
     bool build_test = false;
     ColorMode color = ColorMode::automatic;
-    std::vector<std::string> positional;  // explain FILE, rules ID
+    std::vector<std::string> features;    // route --features
+    bool features_given = false;
+    std::optional<std::string> nix_version;  // route --nix-version
+    std::vector<std::string> positional;  // explain FILE, rules ID, route DRV
 };
 
 Options parse_options(int argc, const char* const* argv);
