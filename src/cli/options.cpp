@@ -19,7 +19,7 @@ cxxopts::Options make_parser() {
         ("root", "read the machine's files under DIR (default: the real root)", cxxopts::value<std::string>(), "DIR")
         ("user", "the person whose view is compared with root's (default: $SUDO_USER, else the invoking user)",
          cxxopts::value<std::string>(), "NAME")
-        ("system", "the local Nix system (default: nix.conf `system`, else this machine's)", cxxopts::value<std::string>(), "SYSTEM")
+        ("system", "the local Nix system (default: nix.conf `system`, else this machine's); route: the derivation's", cxxopts::value<std::string>(), "SYSTEM")
         ("builders", "use SPEC (nix.conf `builders` syntax, @file allowed) instead of the configured builders",
          cxxopts::value<std::string>(), "SPEC")
         ("remote-root", "builder HOST's files are under DIR: lint them without a connection (repeatable)",

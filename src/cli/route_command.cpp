@@ -83,14 +83,17 @@ int run_route_command(const Options& options, std::ostream& out, std::ostream& e
     std::error_code ec;
     if (!std::filesystem::is_directory(options.root, ec)) throw UsageError("--root: '" + options.root + "' is not a directory");
 
+    // In route, --system is the derivation's system, not the local one.
+    Options gathering = options;
+    gathering.system.reset();
     // The derivation first: a mistake in it should not wait for the probes.
-    facts::GatherOptions offline = gather_options_for(options, &route_interrupted());
+    facts::GatherOptions offline = gather_options_for(gathering, &route_interrupted());
     offline.live = false;
     const nlohmann::json file_facts = facts::gather_facts(offline);
     const route::NixLogic logic = local_logic(options, file_facts);
     const RouteNeed need = route_need_for(options, file_facts.value("/system/value"_json_pointer, std::string("x86_64-linux")), logic, err);
 
-    const nlohmann::json facts = options.offline ? file_facts : facts::gather_facts(gather_options_for(options, &route_interrupted()));
+    const nlohmann::json facts = options.offline ? file_facts : facts::gather_facts(gather_options_for(gathering, &route_interrupted()));
     if (route_interrupted().load()) {
         err << "nix-builder-doctor: interrupted; no answer\n";
         return kExitInterrupted;

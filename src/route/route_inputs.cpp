@@ -8,7 +8,8 @@ namespace {
 bool is_darwin(const std::string& system) { return util::ends_with(system, "-darwin"); }
 
 const nlohmann::json* local_settings(const nlohmann::json& facts) {
-    for (const auto& conf : facts.value("nix_confs", nlohmann::json::array()))
+    if (!facts.contains("nix_confs") || !facts["nix_confs"].is_array()) return nullptr;
+    for (const auto& conf : facts["nix_confs"])  // a reference into `facts`, never a copy
         if (conf.value("side", "") == "local" && conf.contains("settings")) return &conf["settings"];
     return nullptr;
 }
