@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "nix_builder_doctor/cli/commands.hpp"
+#include "nix_builder_doctor/cli/explain_check.hpp"
 #include "nix_builder_doctor/engine/evaluator.hpp"
 #include "nix_builder_doctor/explain/analyzer.hpp"
 #include "nix_builder_doctor/explain/text_output.hpp"
@@ -73,6 +74,12 @@ int run_explain_command(const Options& options, std::ostream& out, std::ostream&
     explain::ExplainResult result = explain_input(*explainer, file, err);
     if (result.read_error) throw UsageError("explain: error while reading '" + file + "'");
     const int suppressed = apply_selection(result.findings, options);
+    std::optional<LiveCheck> live;
+    if (options.explain_check) {
+        static std::atomic<bool> never_cancelled{false};
+        live = live_check_for(options, rules, result, &never_cancelled);
+        merge_live_check(result, *live);
+    }
 
     if (options.format == Format::json) {
         report::Report r;
@@ -80,13 +87,22 @@ int run_explain_command(const Options& options, std::ostream& out, std::ostream&
         r.principal = "unknown";
         for (const auto& e : result.findings) r.findings.push_back(e.finding);
         r.summary = engine::summarize(r.findings, suppressed);
-        out << util::dump_json(report::render_json(r)) << "\n";
+        nlohmann::json j = report::render_json(r);
+        if (live) {
+            const auto checked = report::render_json(live->report);
+            j["live_check"] = {{"builders", checked["builders"]},
+                               {"findings", checked["findings"]},
+                               {"not_configured", live->not_configured},
+                               {"notes", live->notes}};
+        }
+        out << util::dump_json(j) << "\n";
     } else {
         explain::TextOptions text;
         text.color = options.color == ColorMode::always ||
                      (options.color == ColorMode::automatic && &out == &std::cout && report::should_use_color(STDOUT_FILENO));
         text.source = file == "-" ? "standard input" : "'" + file + "'";
         out << explain::render_explain_text(result, text);
+        if (live) out << util::safe_text(render_live_check_text(*live));
     }
     if (!options.fail_on) return kExitClean;
     for (const auto& e : result.findings)

@@ -27,6 +27,7 @@ cxxopts::Options make_parser() {
         ("offline", "no network at all; only what files can tell")
         ("features", "route: the required system features, comma-separated (with --system, instead of a derivation)",
          cxxopts::value<std::vector<std::string>>(), "F,...")
+        ("check", "explain: also run the live checks of the builders the log names, and merge their verdicts")
         ("nix-version", "route: decide as this Nix does, e.g. 2.8.0, 'Lix 2.93.0' (default: the local Nix's)",
          cxxopts::value<std::string>(), "VERSION")
         ("format", "output format: text, json, junit, sarif, github, prometheus or machines (explain: text or json)",
@@ -57,7 +58,7 @@ cxxopts::Options make_parser() {
 }
 
 std::vector<std::string> option_names() {
-    return {"--root", "--user", "--system", "--builders", "--remote-root", "--offline", "--features", "--nix-version", "--format", "--report", "--builder", "--fail-on",
+    return {"--root", "--user", "--system", "--builders", "--remote-root", "--offline", "--features", "--nix-version", "--check", "--format", "--report", "--builder", "--fail-on",
             "--select", "--ignore", "--severity", "--rules", "--timeout", "--jobs", "--dump-facts", "--build-test", "--color",
             "--help", "--version"};
 }
@@ -173,6 +174,10 @@ Options parse_options(int argc, const char* const* argv) {
         if (o.command != Command::route) throw UsageError("--features is for route");
         o.features = comma_list(result["features"].as<std::vector<std::string>>());
         o.features_given = true;
+    }
+    if (result.count("check")) {
+        if (o.command != Command::explain) throw UsageError("--check is for explain (check itself always checks)");
+        o.explain_check = true;
     }
     if (result.count("nix-version")) {
         if (o.command != Command::route) throw UsageError("--nix-version is for route");

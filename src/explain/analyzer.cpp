@@ -214,6 +214,7 @@ ExplainResult Explainer::explain(std::istream& log) const {
     ExplainResult result;
     result.lines = reader.physical_lines();
     result.read_error = reader.read_error();
+    result.builders = scan.builders();
     for (const auto& ranked : rank_hits(std::move(hits), m_rules, m_specs, scan.builders()))
         result.findings.push_back(compose_finding(ranked, m_rules[ranked.hit.rule], m_specs[ranked.hit.rule]));
     return result;

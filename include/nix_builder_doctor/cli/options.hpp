@@ -53,6 +53,7 @@ struct Options {
     std::vector<std::string> features;    // route --features
     bool features_given = false;
     std::optional<std::string> nix_version;  // route --nix-version
+    bool explain_check = false;              // explain --check
     std::vector<std::string> positional;  // explain FILE, rules ID, route DRV
 };
 

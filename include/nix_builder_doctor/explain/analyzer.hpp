@@ -24,6 +24,7 @@ struct ExplainedFinding {
 
 struct ExplainResult {
     std::vector<ExplainedFinding> findings;  // rank order
+    std::vector<std::string> builders;       // every builder the log names, as written, first seen first
     long long lines = 0;                     // physical lines read
     bool read_error = false;
 };
