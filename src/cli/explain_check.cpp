@@ -86,6 +86,14 @@ void merge_live_check(explain::ExplainResult& result, LiveCheck& live) {
             e.cause = confirmed->title + " (confirmed by the live check)";
             e.alternatives.clear();
             e.check_command.clear();
+            if (replaced)
+                for (auto& other : result.findings)  // consequences now follow from the live cause
+                    if (other.after == candidates.front()) {
+                        other.after = confirmed->rule;
+                        for (std::string* text : {&other.cause, &other.finding.fix, &other.finding.message})
+                            if (const auto at = text->find(candidates.front()); at != std::string::npos)
+                                text->replace(at, candidates.front().size(), confirmed->rule);
+                    }
             if (replaced) live.notes.push_back("--check: " + b->uri + ": the live check decides the log's " + candidates.front() +
                                                " as " + confirmed->rule);
             continue;

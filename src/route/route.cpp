@@ -270,6 +270,7 @@ Route decide(const Need& need, const std::vector<Machine>& machines, const Local
         route.reply = Reply::postpone;
         const bool forever = std::none_of(route.machines.begin(), route.machines.end(),
                                           [](const MachineRoute& r) { return r.verdict == Verdict::busy; });
+        route.waits_forever = forever;
         route.outcome = after + (forever ? "Nix waits forever (\"waiting for a machine to build\"): the only builders that qualify have max-jobs 0"
                                          : "Nix waits until a slot of a busy builder is free (\"waiting for a machine to build\")");
         return route;

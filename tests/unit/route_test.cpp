@@ -116,6 +116,7 @@ TEST(Route, MaxJobsZeroMachineMakesNixWaitForever) {
     EXPECT_EQ(r.reply, Reply::postpone);
     EXPECT_EQ(r.machines[0].verdict, Verdict::no_jobs);
     EXPECT_NE(r.outcome.find("waits forever"), std::string::npos);
+    EXPECT_TRUE(r.waits_forever);
 }
 
 // T7: all idle, speed factors 1, 3, 2: tried in the order 3, 2, 1.
@@ -212,6 +213,7 @@ TEST(Route, BusyMachineAndNoLocalMeansWait) {
     EXPECT_EQ(r.machines[0].verdict, Verdict::busy);
     EXPECT_EQ(r.reply, Reply::postpone);
     EXPECT_NE(r.outcome.find("until a slot"), std::string::npos);
+    EXPECT_FALSE(r.waits_forever);
 }
 
 TEST(Route, FractionalSpeedFactorBreaksTheListBefore220) {

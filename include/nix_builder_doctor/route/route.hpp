@@ -83,6 +83,7 @@ struct Route {
     std::optional<std::size_t> lands_on;        // where it is built, live failures skipped
     Reply reply = Reply::decline;               // the hook's answer after its attempts
     LocalBuild local;
+    bool waits_forever = false;                 // postponed, and no slot will ever free up (max-jobs 0 only)
     std::string outcome;                        // one sentence: where the build goes, or how it fails
     std::vector<std::string> nix_says;          // what this Nix prints (listing, error), when it fails or waits
 };
