@@ -54,6 +54,28 @@ HOSTNAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 GARBAGE = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
 
+class Checks:
+    """The lab tests' checks: one line each (`ok   NAME`, or `FAIL NAME` and the detail), counted;
+    `summary()` prints `N passed, M failed` and returns the exit code."""
+
+    def __init__(self) -> None:
+        self.passed = 0
+        self.failed = 0
+
+    def __call__(self, name: str, cond: bool, detail: str = "") -> bool:
+        if cond:
+            self.passed += 1
+            print(f"ok   {name}")
+        else:
+            self.failed += 1
+            print(f"FAIL {name}" + (f"\n     {detail}" if detail else ""))
+        return bool(cond)
+
+    def summary(self) -> int:
+        print(f"{self.passed} passed, {self.failed} failed")
+        return 1 if self.failed else 0
+
+
 class LabError(RuntimeError):
     """The lab could not be set up (a clear, user-facing reason)."""
 

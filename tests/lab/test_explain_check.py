@@ -28,19 +28,7 @@ sys.path.insert(0, HERE)
 import lab as L  # noqa: E402
 
 TIMEOUT = 8  # generous: a slow live check must not pass for a wrong answer
-passed = 0
-failed = 0
-
-
-def check(name: str, cond: bool, detail: str = "") -> bool:
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failed += 1
-        print(f"FAIL {name}" + (f"\n     {detail}" if detail else ""))
-    return cond
+check = L.Checks()
 
 
 def explain(lab, binary: str, log: str, name: str, live: bool = True) -> dict | None:
@@ -113,8 +101,7 @@ def main() -> int:
         if r:
             check("a log naming no builder: nothing to check",
                   any("names no builder" in n for n in r["live_check"]["notes"]), json.dumps(r.get("live_check"))[:800])
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

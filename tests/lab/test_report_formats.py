@@ -40,19 +40,7 @@ JUNIT_XSD = os.path.join(SOURCE, "tests", "report", "junit-10.xsd")
 SARIF_SCHEMA = os.path.join(SOURCE, "tests", "report", "sarif-schema-2.1.0.json")
 FORMATS = {"junit": "report.xml", "sarif": "report.sarif", "github": "report.github", "prometheus": "report.prom"}
 
-passed = 0
-failed = 0
-
-
-def check(name: str, cond: bool, detail: str = "") -> bool:
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failed += 1
-        print(f"FAIL {name}" + (f"\n     {detail}" if detail else ""))
-    return cond
+check = L.Checks()
 
 
 def run(argv: list[str], stdin: str | None = None) -> tuple[int, str]:
@@ -196,8 +184,7 @@ def main() -> int:
         lab.add_builder("fmt-nokey", "no-authorized-key", scheme="ssh")
         lab.start()
         check_formats(lab, binary, os.environ.get("NBD_FORMATS_EXAMPLES_DIR", ""))
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

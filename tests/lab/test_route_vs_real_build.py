@@ -31,19 +31,7 @@ sys.path.insert(0, HERE)
 import lab as L  # noqa: E402
 
 TIMEOUT = 4  # the doctor's --timeout per builder
-passed = 0
-failed = 0
-
-
-def check(name: str, cond: bool, detail: str = "") -> bool:
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failed += 1
-        print(f"FAIL {name}" + (f"\n     {detail}" if detail else ""))
-    return cond
+check = L.Checks()
 
 
 def line(lab, name: str, systems: str = "-", jobs: int = 1, speed: int = 1, supported: str = "-", mandatory: str = "-") -> str:
@@ -184,8 +172,7 @@ def main() -> int:
                   line(lab, "rt-b")], ["no-such-feature"], None)
         run_case(lab, binary, "only a max-jobs 0 builder matches", [line(lab, "rt-a", jobs=0, supported="no-such-feature")],
                  ["no-such-feature"], None, waits=True)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":
