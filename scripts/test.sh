@@ -19,6 +19,7 @@ echo "== real builders: the lab self-test, then the doctor against real builds (
 python3 tests/lab/test_lab_ground_truth.py --no-logs | tee "$logs/lab"
 python3 tests/lab/test_doctor_vs_real_build.py build/nix-builder-doctor | tee "$logs/doctor-lab"
 python3 tests/lab/test_report_formats.py build/nix-builder-doctor | tee "$logs/formats-lab"
+python3 tests/lab/test_next_generation.py build/nix-builder-doctor | tee "$logs/next-lab"
 
 echo "== unit tests under ASan/UBSan"
 scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DNBD_SANITIZE=ON
@@ -45,6 +46,7 @@ unit=$(count ctest 'out of [0-9]+')
 lab=$(count lab '[0-9]+ passed')
 doctor_lab=$(count doctor-lab '[0-9]+ passed')
 formats_lab=$(count formats-lab '[0-9]+ passed')
+next_lab=$(count next-lab '[0-9]+ passed')
 asan=$(count asan 'out of [0-9]+')
-echo "== all tests passed: $unit unit and golden, $lab lab, $doctor_lab doctor-vs-real-build, $formats_lab report-format checks, $asan under ASan/UBSan, $fuzzers fuzzers"
-echo "summary: $((unit + lab + doctor_lab + formats_lab + asan + fuzzers)) passed, 0 failed"
+echo "== all tests passed: $unit unit and golden, $lab lab, $doctor_lab doctor-vs-real-build, $formats_lab report-format checks, $next_lab next-generation checks, $asan under ASan/UBSan, $fuzzers fuzzers"
+echo "summary: $((unit + lab + doctor_lab + formats_lab + next_lab + asan + fuzzers)) passed, 0 failed"

@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "nix_builder_doctor/engine/facts_schema.hpp"
+#include "nix_builder_doctor/facts/gather.hpp"
 #include "nix_builder_doctor/facts/next_generation_filesystem.hpp"
 
 namespace {
@@ -253,6 +255,39 @@ TEST(NextGenerationFileSystem, DiffersFromRunning) {
     EXPECT_TRUE(v.next.differs_from_running("/etc/ssh/ssh_known_hosts"));
     EXPECT_FALSE(v.next.differs_from_running("/etc/ssh/ssh_config"));
     EXPECT_FALSE(v.next.differs_from_running("/etc/ssh/ssh_known_hosts2"));
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- the Facts with --next
+
+namespace {
+
+TEST(NextGenerationFacts, AreDeclaredAndSayWhichFilesCameFromTheNextGeneration) {
+    Generations g;
+    g.running("nix/machines", "ssh://root@old x86_64-linux\n");
+    g.next("nix/machines", "ssh://root@new x86_64-linux\n");
+    g.next("nix/nix.conf", "builders = @/etc/nix/machines\n");
+    g.own("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
+    nbd::facts::GatherOptions options;
+    options.root = g.root().string();
+    options.next_result = g.result();
+    const auto facts = nbd::facts::gather_facts(options);
+    const auto problems = nbd::engine::builtin_facts_schema().validate(facts);
+    std::string joined;
+    for (const auto& p : problems) joined += p + "\n";
+    EXPECT_EQ("", joined);
+    EXPECT_EQ(g.result(), facts["next"]["result"]);
+    EXPECT_EQ("nixos", facts["next"]["kind"]);
+    ASSERT_EQ(1u, facts["builders"].size());
+    EXPECT_EQ("ssh://root@new", facts["builders"][0]["uri"]);
+    bool machines_from_next = false, passwd_from_root = false;
+    for (const auto& f : facts["files"]) {
+        if (f["path"] == "/etc/nix/machines") machines_from_next = f["from_next"] == true;
+        if (f["path"] == "/etc/passwd") passwd_from_root = f["from_next"] == false;
+    }
+    EXPECT_TRUE(machines_from_next);
+    EXPECT_TRUE(passwd_from_root);
 }
 
 }  // namespace
