@@ -15,7 +15,9 @@ namespace {
 
 const std::string kStatic = "/etc/static";
 
-bool under(const std::string& path, const std::string& dir) { return path.size() > dir.size() && path.rfind(dir + "/", 0) == 0; }
+bool under(const std::string& path, const std::string& dir) {
+    return path.size() > dir.size() && path.rfind(dir + "/", 0) == 0;
+}
 
 std::string sha256_hex(const std::string& text) {
     std::string out;
@@ -39,7 +41,8 @@ bool is_copy_helper(const std::string& name, const std::vector<std::string>& sib
 
 }  // namespace
 
-NextGenerationFileSystem::NextGenerationFileSystem(FileSystem& base, FileSystem& next, std::string next_etc, SystemKind kind)
+NextGenerationFileSystem::NextGenerationFileSystem(FileSystem& base, FileSystem& next,
+                                                   std::string next_etc, SystemKind kind)
     : m_base(base), m_next(next), m_next_etc(normalize_path(next_etc)), m_kind(kind) {}
 
 std::optional<SystemKind> system_kind_of(FileSystem& next, const std::string& result) {
@@ -99,7 +102,8 @@ bool NextGenerationFileSystem::running_manages(const std::string& etc_path) {
         m_clean.emplace();
         const auto clean = m_base.read("/etc/.clean");
         for (const auto& line : util::split_lines(clean.text))
-            if (const std::string name(util::trim(line)); !name.empty()) m_clean->insert("/etc/" + name);
+            if (const std::string name(util::trim(line)); !name.empty())
+                m_clean->insert("/etc/" + name);
     }
     return m_clean->count(etc_path) > 0;
 }
@@ -118,7 +122,8 @@ bool NextGenerationFileSystem::darwin_replaces(const std::string& etc_path) {
         const std::string result = parent_directory(m_next_etc);
         const auto activate = m_next.read(result + "/activate");
         static const std::regex line(R"(etcSha256Hashes\['([^']+)'\]='([^']*)')");
-        for (std::sregex_iterator it(activate.text.begin(), activate.text.end(), line), end; it != end; ++it)
+        for (std::sregex_iterator it(activate.text.begin(), activate.text.end(), line), end;
+             it != end; ++it)
             (*m_darwin_hashes)[(*it)[1]] = util::split_tokens((*it)[2].str());
     }
     const auto known = m_darwin_hashes->find(etc_path);
@@ -272,7 +277,8 @@ parse::ReadResult NextGenerationFileSystem::read(const std::string& machine_path
 bool NextGenerationFileSystem::access_denied(const std::string& path) {
     const Place p = place(path);
     if (p.from == Place::From::gone) return false;
-    const bool denied = p.from == Place::From::next ? m_next.access_denied(p.path) : m_base.access_denied(p.path);
+    const bool denied =
+        p.from == Place::From::next ? m_next.access_denied(p.path) : m_base.access_denied(p.path);
     if (denied) {
         FileRecord rec;
         rec.path = normalize_path(path);

@@ -19,8 +19,9 @@ ssh_known_hosts), gives `kept.example` 4 jobs and trusts alice. Checked:
   so on stderr first, and checks it; it writes no flake.lock and no result link; a host the
   flake does not have is an error with "did you mean".
 
-Everything runs in a private mount namespace with a fresh store bind-mounted over /nix, so the
-machine's own store is not touched. Run as root: `python3 tests/lab/test_next_generation.py
+The --flake run is live: its probe goes to the next generation's builder, 127.0.0.77, where
+nothing listens (net.connection-refused). Everything runs in a private mount and network namespace
+with a fresh store bind-mounted over /nix, so the machine's own store and network are not touched. Run as root: `python3 tests/lab/test_next_generation.py
 BINARY`. Prints one line per check, then `N passed, M failed`. Without root or Nix it skips (fails
 under CI=true).
 """
@@ -66,9 +67,9 @@ def run(argv: list[str], cwd: str | None = None, timeout: int = 300) -> subproce
 def requirements() -> str | None:
     if os.geteuid() != 0:
         return "needs root (a private mount namespace with its own /nix)"
-    for tool in ("unshare", "mount", "nix-build", "nix-store", "nix", "ssh-keygen"):
+    for tool in ("unshare", "mount", "ip", "nix-build", "nix-store", "nix", "ssh-keygen"):
         if shutil.which(tool) is None:
-            return f"{tool} not found (apt-get install util-linux nix-bin openssh-client)"
+            return f"{tool} not found (apt-get install util-linux iproute2 nix-bin openssh-client)"
     if not os.path.isdir("/nix"):
         return "/nix does not exist (apt-get install nix-bin)"
     return None
@@ -203,7 +204,7 @@ FLAKE = """{
   outputs = { self }: {
     nixosConfigurations.x.config.system.build.toplevel = import ./generation.nix {
       system = "%s"; name = "system-flake"; nixConf = "builders = @/etc/nix/machines\\n";
-      machines = "ssh://root@flake.example %s /root/.ssh/id_ed25519 2 1 - - -\\n"; knownHosts = "";
+      machines = "ssh://root@127.0.0.77 %s /root/.ssh/id_ed25519 2 1 - - -\\n"; knownHosts = "";
     };
   };
 }
@@ -219,8 +220,9 @@ def check_flake(binary: str, work: str) -> None:
     cwd = os.path.join(work, "cwd")
     os.makedirs(cwd)
     root = os.path.join(work, "root")
-    p = run([binary, "check", "--offline", "--root", root, "--fail-on", "never", "--flake", f"path:{flake}#x", "--format", "json"],
-            cwd=cwd, timeout=600)
+    # Live (no --offline): the probes go to the next generation's builder, where nothing listens.
+    p = run([binary, "check", "--timeout", "3", "--root", root, "--fail-on", "never", "--flake", f"path:{flake}#x",
+             "--format", "json"], cwd=cwd, timeout=600)
     installable = f"path:{flake}#nixosConfigurations.x.config.system.build.toplevel"
     check("--flake: says what it builds first", f"building {installable} with nix build (this may take a while)" in p.stderr,
           p.stderr[-600:])
@@ -232,9 +234,12 @@ def check_flake(binary: str, work: str) -> None:
     section = report.get("next", {})
     check("--flake: the built system is checked",
           section.get("flake") == installable and section.get("store_path", "").startswith("/nix/store/") and
-          [b["host"] for b in report["builders"]] == ["flake.example"], json.dumps(section)[:400])
+          [b["host"] for b in report["builders"]] == ["127.0.0.77"], json.dumps(section)[:400])
+    check("--flake: live probes go to the next generation's builder",
+          findings_of(report, "net.connection-refused") == ["ssh://root@127.0.0.77"],
+          json.dumps([f["rule"] + " " + f.get("builder", "") for f in report["findings"]]))
     check("--flake: its builder replaces the running ones",
-          any(c["kind"] == "builder_added" and c["builder"] == "ssh://root@flake.example" for c in section.get("changes", [])) and
+          any(c["kind"] == "builder_added" and c["builder"] == "ssh://root@127.0.0.77" for c in section.get("changes", [])) and
           any(c["kind"] == "builder_removed" for c in section.get("changes", [])), json.dumps(section.get("changes"))[:600])
     check("--flake: no flake.lock and no result link written",
           not os.path.exists(os.path.join(flake, "flake.lock")) and os.listdir(cwd) == [],
@@ -250,6 +255,7 @@ def inside_namespace(binary: str) -> int:
         store = os.path.join(work, "nix")
         os.makedirs(store)
         subprocess.run(["mount", "--bind", store, "/nix"], check=True)
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
         check_next(binary, work)
         check_flake(binary, work)
     print(f"{passed} passed, {failed} failed")
@@ -268,7 +274,8 @@ def main() -> int:
     if why:
         return L.skip_or_fail(why)
     # A private mount namespace: the fresh store over /nix is seen by this test only.
-    p = subprocess.run(["unshare", "--mount", "--propagation", "private", "--fork",
+    # A private network too: the live probe's 127.0.0.77 is this test's own loopback.
+    p = subprocess.run(["unshare", "--mount", "--net", "--propagation", "private", "--fork",
                         sys.executable, os.path.abspath(__file__), "--inside", binary], timeout=1800)
     return p.returncode
 

@@ -1,8 +1,8 @@
 // generation_changes: what changes for remote builds between the running generation's Facts and
 // the next one's (check --next), from two hand-written Facts documents.
-#include <gtest/gtest.h>
-
 #include "nix_builder_doctor/facts/generation_changes.hpp"
+
+#include <gtest/gtest.h>
 
 namespace {
 
@@ -21,11 +21,15 @@ json builder(const std::string& uri, int max_jobs, json known_keys = json::array
             {"ssh_key", {{"path", "/root/.ssh/id_ed25519"}}},
             {"host_key", {{"set", false}, {"raw", ""}}},
             {"effective_user", "root"},
-            {"ssh", {{"hostname", {{"value", "b"}}}, {"port", {{"value", "22"}}}, {"known_hosts", {{"keys", known_keys}}}}}};
+            {"ssh",
+             {{"hostname", {{"value", "b"}}},
+              {"port", {{"value", "22"}}},
+              {"known_hosts", {{"keys", known_keys}}}}}};
 }
 
 json facts(json builders, json settings = json::object()) {
-    return {{"builders", std::move(builders)}, {"nix_confs", json::array({{{"settings", std::move(settings)}}})}};
+    return {{"builders", std::move(builders)},
+            {"nix_confs", json::array({{{"settings", std::move(settings)}}})}};
 }
 
 std::vector<std::string> texts(const json& changes) {
@@ -40,8 +44,10 @@ TEST(GenerationChanges, NothingChanges) {
 }
 
 TEST(GenerationChanges, BuildersAddedRemovedAndChanged) {
-    const json key = {{"type", "ssh-ed25519"}, {"fingerprint", "SHA256:abc"}, {"marker", ""}, {"pinned", false}};
-    const auto running = facts(json::array({builder("ssh://a", 1), builder("ssh://c", 1, json::array({key}))}));
+    const json key = {
+        {"type", "ssh-ed25519"}, {"fingerprint", "SHA256:abc"}, {"marker", ""}, {"pinned", false}};
+    const auto running =
+        facts(json::array({builder("ssh://a", 1), builder("ssh://c", 1, json::array({key}))}));
     auto next = facts(json::array({builder("ssh://b", 2), builder("ssh://c", 4)}));
     const auto changes = nbd::facts::generation_changes(running, next);
     const std::vector<std::string> expected = {
@@ -64,8 +70,10 @@ TEST(GenerationChanges, BuildersAddedRemovedAndChanged) {
 }
 
 TEST(GenerationChanges, TrustAndBuildersSettings) {
-    const auto running = facts(json::array(), {{"trusted-users", {{"value", "root"}}}, {"builders", {{"value", "@/etc/nix/machines"}}}});
-    const auto next = facts(json::array(), {{"trusted-users", {{"value", "root alice"}}}, {"builders-use-substitutes", {{"value", "true"}}}});
+    const auto running = facts(json::array(), {{"trusted-users", {{"value", "root"}}},
+                                               {"builders", {{"value", "@/etc/nix/machines"}}}});
+    const auto next = facts(json::array(), {{"trusted-users", {{"value", "root alice"}}},
+                                            {"builders-use-substitutes", {{"value", "true"}}}});
     const std::vector<std::string> expected = {
         "nix.conf no longer sets builders (was @/etc/nix/machines)",
         "nix.conf trusted-users: root -> root alice",
@@ -79,7 +87,8 @@ TEST(GenerationChanges, AMissingSshKeyOrViewIsNull) {
     auto b = a;
     b["ssh_key"] = nullptr;
     b.erase("ssh");
-    const auto changes = nbd::facts::generation_changes(facts(json::array({a})), facts(json::array({b})));
+    const auto changes =
+        nbd::facts::generation_changes(facts(json::array({a})), facts(json::array({b})));
     std::vector<std::string> whats;
     for (const auto& c : changes) whats.push_back(c["what"]);
     const std::vector<std::string> expected = {"ssh_key", "hostname", "port"};

@@ -2,8 +2,9 @@
 // generation's etc tree places (NixOS setup-etc.pl and nix-darwin's activation rules). Each test
 // builds a real tree: a root whose running generation links /etc/X -> /etc/static/X, and a
 // RESULT outside it whose etc/ links into a "store" beside it, as make-etc.sh builds it.
-#include <gtest/gtest.h>
+#include "nix_builder_doctor/facts/next_generation_filesystem.hpp"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,7 +14,6 @@
 
 #include "nix_builder_doctor/engine/facts_schema.hpp"
 #include "nix_builder_doctor/facts/gather.hpp"
-#include "nix_builder_doctor/facts/next_generation_filesystem.hpp"
 
 namespace {
 
@@ -24,7 +24,7 @@ using nbd::facts::SystemKind;
 using nbd::parse::ReadStatus;
 
 class Generations {
-public:
+  public:
     Generations() {
         std::string templ = (fs::temp_directory_path() / "nbd-next-XXXXXX").string();
         m_dir = ::mkdtemp(templ.data());
@@ -57,7 +57,9 @@ public:
         fs::create_symlink("/etc/static/" + rel, root() / "etc" / rel);
     }
     // A file of the root the generations do not manage.
-    void own(const std::string& rel, const std::string& text, mode_t mode = 0644) const { write(root() / rel, text, mode); }
+    void own(const std::string& rel, const std::string& text, mode_t mode = 0644) const {
+        write(root() / rel, text, mode);
+    }
     // The next generation's etc has REL: a link to a store file (make-etc.sh), maybe with .mode.
     void next(const std::string& rel, const std::string& text, const std::string& mode = "") const {
         const fs::path source = m_dir / "store/sources" / rel;
@@ -71,9 +73,11 @@ public:
             write(link.string() + ".gid", "+0\n");
         }
     }
-    void result_file(const std::string& rel, const std::string& text) const { write(m_dir / "result" / rel, text); }
+    void result_file(const std::string& rel, const std::string& text) const {
+        write(m_dir / "result" / rel, text);
+    }
 
-private:
+  private:
     fs::path m_dir;
 };
 
@@ -85,7 +89,8 @@ struct Views {
     NextGenerationFileSystem next;
 };
 
-const nbd::facts::FileRecord* record_of(const NextGenerationFileSystem& fs, const std::string& path) {
+const nbd::facts::FileRecord* record_of(const NextGenerationFileSystem& fs,
+                                        const std::string& path) {
     for (const auto& r : fs.records())
         if (r.path == path) return &r;
     return nullptr;
@@ -96,7 +101,8 @@ TEST(NextGenerationFileSystem, ManagedFilesComeFromTheNextGeneration) {
     g.running("nix/machines", "ssh://old x86_64-linux\n");
     g.next("nix/machines", "ssh://new x86_64-linux\n");
     Views v(g);
-    EXPECT_EQ("ssh://old x86_64-linux\n", v.base.read("/etc/nix/machines").text) << "the running view";
+    EXPECT_EQ("ssh://old x86_64-linux\n", v.base.read("/etc/nix/machines").text)
+        << "the running view";
     const auto r = v.next.read("/etc/nix/machines");
     EXPECT_EQ(ReadStatus::ok, r.status);
     EXPECT_EQ("ssh://new x86_64-linux\n", r.text);
@@ -116,7 +122,8 @@ TEST(NextGenerationFileSystem, AFileTheNextGenerationAddsReplacesTheRootsOwn) {
     g.own("etc/ssh/ssh_known_hosts", "old-host ssh-ed25519 AAAA\n");
     g.next("ssh/ssh_known_hosts", "new-host ssh-ed25519 BBBB\n");
     Views v(g);
-    EXPECT_EQ("new-host ssh-ed25519 BBBB\n", v.next.read("/etc/ssh/ssh_known_hosts").text) << "setup-etc.pl renames the link over it";
+    EXPECT_EQ("new-host ssh-ed25519 BBBB\n", v.next.read("/etc/ssh/ssh_known_hosts").text)
+        << "setup-etc.pl renames the link over it";
 }
 
 TEST(NextGenerationFileSystem, WhatTheNextGenerationDoesNotManageIsTheRoots) {
@@ -174,13 +181,15 @@ TEST(NextGenerationFileSystem, ModeMakesACopyWithThatModeAndOwner) {
     EXPECT_EQ("key\n", v.next.read("/etc/nix/builder_key").text);
     EXPECT_EQ("0600", [&] {
         char buffer[8];
-        std::snprintf(buffer, sizeof buffer, "%04o", record_of(v.next, "/etc/nix/builder_key")->info->mode);
+        std::snprintf(buffer, sizeof buffer, "%04o",
+                      record_of(v.next, "/etc/nix/builder_key")->info->mode);
         return std::string(buffer);
     }());
     const auto direct = v.next.lstat("/etc/nix/direct");
     ASSERT_TRUE(direct);
     EXPECT_TRUE(direct->is_symlink);
-    EXPECT_NE(std::string::npos, direct->symlink_target.find("store/sources/nix/direct")) << "straight into the store";
+    EXPECT_NE(std::string::npos, direct->symlink_target.find("store/sources/nix/direct"))
+        << "straight into the store";
 }
 
 TEST(NextGenerationFileSystem, DirectoriesJoinBothAndDropTheGoneAndTheModeFiles) {
@@ -193,10 +202,12 @@ TEST(NextGenerationFileSystem, DirectoriesJoinBothAndDropTheGoneAndTheModeFiles)
     Views v(g);
     const std::vector<std::string> expected = {"key", "local.conf", "nix.conf"};
     EXPECT_EQ(expected, v.next.list_directory("/etc/nix"));
-    const std::vector<std::string> globbed = {"/etc/nix/key", "/etc/nix/local.conf", "/etc/nix/nix.conf"};
+    const std::vector<std::string> globbed = {"/etc/nix/key", "/etc/nix/local.conf",
+                                              "/etc/nix/nix.conf"};
     EXPECT_EQ(globbed, v.next.glob("/etc/nix/*"));
     g.next("ssh/ssh_config.d/10-builders.conf", "Host b\n");
-    EXPECT_EQ(std::vector<std::string>{"/etc/ssh/ssh_config.d/10-builders.conf"}, v.next.glob("/etc/ssh/ssh_config.d/*.conf"))
+    EXPECT_EQ(std::vector<std::string>{"/etc/ssh/ssh_config.d/10-builders.conf"},
+              v.next.glob("/etc/ssh/ssh_config.d/*.conf"))
         << "a directory only the next generation has";
 }
 
@@ -208,7 +219,8 @@ TEST(NextGenerationFileSystem, DarwinKeepsAnExistingFileWithUnknownContent) {
     {
         Views v(g, SystemKind::darwin);
         EXPECT_EQ("build-users-group = nixbld\n", v.next.read("/etc/nix/nix.conf").text)
-            << "nix-darwin: not linking environment.etc.\"nix/nix.conf\" because /etc/nix/nix.conf already exists";
+            << "nix-darwin: not linking environment.etc.\"nix/nix.conf\" because /etc/nix/nix.conf "
+               "already exists";
         EXPECT_EQ(std::set<std::string>{"/etc/nix/nix.conf"}, v.next.kept_files());
         EXPECT_FALSE(record_of(v.next, "/etc/nix/nix.conf")->from_next);
     }
@@ -228,8 +240,10 @@ TEST(NextGenerationFileSystem, DarwinReplacesAFileWhoseHashItKnows) {
     g.own("etc/nix/nix.conf", "abc");
     g.next("nix/nix.conf", "builders = @/etc/nix/machines\n");
     // sha256("abc")
-    g.result_file("activate",
-                  "etcSha256Hashes['/etc/nix/nix.conf']='ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'\n");
+    g.result_file(
+        "activate",
+        "etcSha256Hashes['/etc/nix/"
+        "nix.conf']='ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'\n");
     Views v(g, SystemKind::darwin);
     EXPECT_EQ("builders = @/etc/nix/machines\n", v.next.read("/etc/nix/nix.conf").text);
     EXPECT_TRUE(v.next.kept_files().empty());

@@ -1,7 +1,6 @@
 // check --next RESULT / --flake REF#HOST: the options, the installable --flake builds, and the
 // validation of RESULT (missing, or not a built system).
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -33,7 +32,8 @@ TEST(NextOptions, NextAndFlake) {
         parse({"--nxt", "./result"});
         FAIL();
     } catch (const UsageError& e) {
-        EXPECT_NE(std::string::npos, std::string(e.what()).find("did you mean --next?")) << e.what();
+        EXPECT_NE(std::string::npos, std::string(e.what()).find("did you mean --next?"))
+            << e.what();
     }
 }
 
@@ -58,10 +58,12 @@ TEST(NextOptions, ResultMustBeABuiltSystem) {
     const fs::path dir = ::mkdtemp(templ.data());
     const std::string missing = (dir / "result").string();
     std::string err;
-    EXPECT_EQ(2, run({"check", "--offline", "--root", dir.c_str(), "--next", missing.c_str()}, err));
+    EXPECT_EQ(2,
+              run({"check", "--offline", "--root", dir.c_str(), "--next", missing.c_str()}, err));
     EXPECT_NE(std::string::npos, err.find("--next: '" + missing + "' does not exist")) << err;
     fs::create_directories(dir / "result");
-    EXPECT_EQ(2, run({"check", "--offline", "--root", dir.c_str(), "--next", missing.c_str()}, err));
+    EXPECT_EQ(2,
+              run({"check", "--offline", "--root", dir.c_str(), "--next", missing.c_str()}, err));
     EXPECT_NE(std::string::npos, err.find("has no etc/ directory")) << err;
     fs::remove_all(dir);
 }

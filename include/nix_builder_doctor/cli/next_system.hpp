@@ -29,10 +29,12 @@ struct NextSystem {
 NextSystem resolve_next_system(const Options& options, std::ostream& err);
 
 // The installable --flake builds for a configuration set ("nixosConfigurations") and HOST.
-std::string flake_toplevel_installable(const std::string& ref, const std::string& set, const std::string& host);
+std::string flake_toplevel_installable(const std::string& ref, const std::string& set,
+                                       const std::string& host);
 
 // The JSON report's `next` object: the system, the files read from it (or gone in it), and
 // the changes from the running generation (facts::generation_changes).
-nlohmann::json next_report_section(const NextSystem& system, const nlohmann::json& running, const nlohmann::json& next);
+nlohmann::json next_report_section(const NextSystem& system, const nlohmann::json& running,
+                                   const nlohmann::json& next);
 
 }  // namespace nbd::cli

@@ -28,9 +28,10 @@ namespace nbd::facts {
 enum class SystemKind { nixos, darwin };
 
 class NextGenerationFileSystem : public FileSystem {
-public:
+  public:
     // `next_etc` is RESULT/etc as `next` names it; `kind` says whose activation rules apply.
-    NextGenerationFileSystem(FileSystem& base, FileSystem& next, std::string next_etc, SystemKind kind);
+    NextGenerationFileSystem(FileSystem& base, FileSystem& next, std::string next_etc,
+                             SystemKind kind);
 
     std::optional<FileInfo> stat(const std::string& path) override;
     std::optional<FileInfo> lstat(const std::string& path) override;
@@ -43,9 +44,9 @@ public:
     // Where a machine path is read from in the next generation.
     struct Place {
         enum class From { base, next, gone } from = From::base;
-        std::string path;         // in `base` (a machine path) or in `next`
-        std::string managed;      // the /etc path the next generation manages ("" when none)
-        bool leaf = false;        // `path` is at or below a leaf of RESULT/etc
+        std::string path;     // in `base` (a machine path) or in `next`
+        std::string managed;  // the /etc path the next generation manages ("" when none)
+        bool leaf = false;    // `path` is at or below a leaf of RESULT/etc
         std::optional<unsigned> copy_mode;  // a NixOS copy: its mode (and owner below)
         unsigned copy_uid = 0, copy_gid = 0;
         bool direct_link = false;  // NixOS `direct-symlink`
@@ -59,7 +60,7 @@ public:
     // True when the file reads differently in the next generation than in the running one.
     bool differs_from_running(const std::string& path);
 
-private:
+  private:
     void sync_limits();
     std::optional<unsigned> owner_id(const std::string& text, bool group);
     bool running_manages(const std::string& etc_path);
@@ -73,7 +74,8 @@ private:
     std::vector<FileRecord> m_records;
     std::map<std::string, std::size_t> m_record_index;
     std::optional<std::set<std::string>> m_clean;  // /etc/.clean, read on first use
-    std::optional<std::map<std::string, std::vector<std::string>>> m_darwin_hashes;  // from RESULT/activate
+    std::optional<std::map<std::string, std::vector<std::string>>>
+        m_darwin_hashes;  // from RESULT/activate
     std::set<std::string> m_kept;
 };
 
