@@ -21,6 +21,7 @@ python3 tests/lab/test_doctor_vs_real_build.py build/nix-builder-doctor | tee "$
 python3 tests/lab/test_report_formats.py build/nix-builder-doctor | tee "$logs/formats-lab"
 python3 tests/lab/test_route_vs_real_build.py build/nix-builder-doctor | tee "$logs/route-lab"
 python3 tests/lab/test_explain_check.py build/nix-builder-doctor | tee "$logs/explain-check-lab"
+python3 tests/lab/test_next_generation.py build/nix-builder-doctor | tee "$logs/next-lab"
 
 echo "== unit tests under ASan/UBSan"
 scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DNBD_SANITIZE=ON
@@ -49,6 +50,7 @@ doctor_lab=$(count doctor-lab '[0-9]+ passed')
 formats_lab=$(count formats-lab '[0-9]+ passed')
 route_lab=$(count route-lab '[0-9]+ passed')
 explain_check_lab=$(count explain-check-lab '[0-9]+ passed')
+next_lab=$(count next-lab '[0-9]+ passed')
 asan=$(count asan 'out of [0-9]+')
-echo "== all tests passed: $unit unit and golden, $lab lab, $doctor_lab doctor-vs-real-build, $formats_lab report-format checks, $route_lab route-vs-real-build, $explain_check_lab explain --check, $asan under ASan/UBSan, $fuzzers fuzzers"
-echo "summary: $((unit + lab + doctor_lab + formats_lab + route_lab + explain_check_lab + asan + fuzzers)) passed, 0 failed"
+echo "== all tests passed: $unit unit and golden, $lab lab, $doctor_lab doctor-vs-real-build, $formats_lab report-format checks, $route_lab route-vs-real-build, $explain_check_lab explain --check, $next_lab next-generation checks, $asan under ASan/UBSan, $fuzzers fuzzers"
+echo "summary: $((unit + lab + doctor_lab + formats_lab + route_lab + explain_check_lab + next_lab + asan + fuzzers)) passed, 0 failed"

@@ -8,6 +8,7 @@
 
 #include "nix_builder_doctor/cli/commands.hpp"
 #include "nix_builder_doctor/cli/gather_options.hpp"
+#include "nix_builder_doctor/cli/next_system.hpp"
 #include "nix_builder_doctor/cli/progress_display.hpp"
 #include "nix_builder_doctor/cli/report_builder.hpp"
 #include "nix_builder_doctor/cli/report_file.hpp"
@@ -151,11 +152,30 @@ int run_check_command(const Options& options, std::ostream& out, std::ostream& e
         if (!std::filesystem::is_directory(dir, ec)) throw UsageError("--remote-root " + host + ": '" + dir + "' is not a directory");
 
     for (const auto& target : options.reports) check_report_path(target.path);
+    std::optional<NextSystem> next_system;
+    if (options.next_result || options.flake) {
+        try {
+            next_system = resolve_next_system(options, err);
+        } catch (const NextSystemError& e) {
+            err << "nix-builder-doctor: error: " << util::safe_text(e.what()) << "\n";
+            return kExitUsage;
+        }
+    }
 
     facts::GatherOptions gather = gather_options_for(options, &interrupted());
     ProgressDisplay progress(STDERR_FILENO);
     if (progress.active() && &err == &std::cerr)
         gather.progress = [&progress](const facts::LiveProgress& state) { progress.update(state); };
+    // --next: the running generation first, from files only, to compare with; then the next one.
+    nlohmann::json running;
+    if (next_system) {
+        facts::GatherOptions offline = gather;
+        offline.live = false;
+        offline.build_test = false;
+        offline.progress = {};
+        running = facts::gather_facts(offline);
+        gather.next_result = next_system->path;
+    }
     const nlohmann::json facts = facts::gather_facts(gather);
     progress.finish();
     if (interrupted().load()) {
@@ -174,6 +194,7 @@ int run_check_command(const Options& options, std::ostream& out, std::ostream& e
     auto selected = engine::apply_selection(engine::evaluate_rules(rules, facts), selection);
     report::Report report = make_report(facts, std::move(selected), rules);
     keep_selected_builders(facts, report);
+    if (next_system) report.next = next_report_section(*next_system, running, facts);
     report::TextStyle style;
     style.color = options.format == Format::text &&
                   (options.color == ColorMode::always ||

@@ -22,6 +22,10 @@ cxxopts::Options make_parser() {
         ("system", "the local Nix system (default: nix.conf `system`, else this machine's); route: the derivation's", cxxopts::value<std::string>(), "SYSTEM")
         ("builders", "use SPEC (nix.conf `builders` syntax, @file allowed) instead of the configured builders",
          cxxopts::value<std::string>(), "SPEC")
+        ("next", "check the built, not yet active system RESULT (./result of nixos-rebuild build) as it will be after switching",
+         cxxopts::value<std::string>(), "RESULT")
+        ("flake", "build REF's nixosConfigurations (or darwinConfigurations) HOST with nix build, then check it as --next does",
+         cxxopts::value<std::string>(), "REF#HOST")
         ("remote-root", "builder HOST's files are under DIR: lint them without a connection (repeatable)",
          cxxopts::value<std::vector<std::string>>(), "HOST=DIR")
         ("offline", "no network at all; only what files can tell")
@@ -58,7 +62,7 @@ cxxopts::Options make_parser() {
 }
 
 std::vector<std::string> option_names() {
-    return {"--root", "--user", "--system", "--builders", "--remote-root", "--offline", "--features", "--nix-version", "--check", "--format", "--report", "--builder", "--fail-on",
+    return {"--root", "--user", "--system", "--builders", "--remote-root", "--next", "--flake", "--offline", "--features", "--nix-version", "--check", "--format", "--report", "--builder", "--fail-on",
             "--select", "--ignore", "--severity", "--rules", "--timeout", "--jobs", "--dump-facts", "--build-test", "--color",
             "--help", "--version"};
 }
@@ -169,6 +173,17 @@ Options parse_options(int argc, const char* const* argv) {
             o.remote_roots[spec.substr(0, eq)] = spec.substr(eq + 1);
         }
     }
+    if (result.count("next")) o.next_result = result["next"].as<std::string>();
+    if (result.count("flake")) {
+        o.flake = result["flake"].as<std::string>();
+        const auto hash = o.flake->rfind('#');
+        if (hash == std::string::npos || hash == 0 || hash + 1 == o.flake->size())
+            throw UsageError("--flake wants REF#HOST (e.g. .#myhost or /etc/nixos#myhost), got '" + *o.flake + "'");
+    }
+    if (o.next_result && o.flake) throw UsageError("--next and --flake cannot be combined: --flake builds the system --next names");
+    if ((o.next_result || o.flake) && o.command != Command::check)
+        throw UsageError(std::string(o.next_result ? "--next" : "--flake") + " is for check");
+    if (o.next_result && o.next_result->empty()) throw UsageError("--next wants a built system (e.g. ./result), got ''");
     o.offline = result.count("offline") > 0;
     if (result.count("features")) {
         if (o.command != Command::route) throw UsageError("--features is for route");

@@ -24,6 +24,7 @@ void gather_file_records(GatherContext& ctx) {
             j["size"] = r.info->size;
         }
         if (!r.error.empty()) j["error"] = r.error;
+        if (ctx.next) j["from_next"] = r.from_next;
         files.push_back(j);
         if (r.status == parse::ReadStatus::unreadable && (r.error.empty() || r.error == std::strerror(EACCES))) {
             denied_by_directory[parent_directory(r.path)].push_back(r.path);

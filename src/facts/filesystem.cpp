@@ -264,7 +264,7 @@ std::vector<std::string> RootedFileSystem::list_directory(const std::string& pat
     return names;
 }
 
-std::vector<std::string> RootedFileSystem::glob(const std::string& pattern) {
+std::vector<std::string> glob_through(FileSystem& fs, const std::string& pattern) {
     std::vector<std::string> matches = {"/"};
     for (const auto& c : components(normalize_path(pattern))) {
         std::vector<std::string> next;
@@ -272,10 +272,10 @@ std::vector<std::string> RootedFileSystem::glob(const std::string& pattern) {
         for (const auto& dir : matches) {
             const std::string prefix = dir == "/" ? "/" : dir + "/";
             if (!wild) {
-                if (stat(prefix + c) || lstat(prefix + c)) next.push_back(prefix + c);
+                if (fs.stat(prefix + c) || fs.lstat(prefix + c)) next.push_back(prefix + c);
                 continue;
             }
-            for (const auto& name : list_directory(dir)) {
+            for (const auto& name : fs.list_directory(dir)) {
                 if (name[0] == '.' && c[0] != '.') continue;
                 if (::fnmatch(c.c_str(), name.c_str(), FNM_PERIOD) == 0) next.push_back(prefix + name);
             }
@@ -284,7 +284,7 @@ std::vector<std::string> RootedFileSystem::glob(const std::string& pattern) {
         if (next.size() > kMaxGlobMatches) {
             std::sort(next.begin(), next.end());
             next.resize(kMaxGlobMatches);
-            note_limit({"glob matches", kMaxGlobMatches, normalize_path(pattern), 0,
+            fs.note_limit({"glob matches", kMaxGlobMatches, normalize_path(pattern), 0,
                         "the matches past the first " + std::to_string(kMaxGlobMatches) +
                             " (by name) were not read"});
         }
@@ -295,6 +295,8 @@ std::vector<std::string> RootedFileSystem::glob(const std::string& pattern) {
     std::sort(matches.begin(), matches.end());
     return matches;
 }
+
+std::vector<std::string> RootedFileSystem::glob(const std::string& pattern) { return glob_through(*this, pattern); }
 
 parse::IncludeSource include_source(FileSystem& fs) {
     parse::IncludeSource source;

@@ -540,16 +540,32 @@ std::string build_test_refusal(const nlohmann::json& b, const std::vector<std::s
     return "";
 }
 
+// With --next: the first file OpenSSH reads that the next generation changes ("" when none). The
+// real ssh would read the running system's, so it cannot stand for the next one.
+std::string next_generation_ssh_change(GatherContext& ctx) {
+    if (!ctx.next) return "";
+    std::vector<std::string> paths = {"/etc/ssh/ssh_config", "/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"};
+    for (auto* fs : {static_cast<FileSystem*>(ctx.next), &ctx.next->running()})
+        for (const auto& p : fs->glob("/etc/ssh/ssh_config.d/*")) paths.push_back(p);
+    for (const auto& p : paths)
+        if (ctx.next->differs_from_running(p)) return p;
+    return "";
+}
+
 }  // namespace
 
 void gather_live(GatherContext& ctx) {
     auto& builders = ctx.facts["builders"];
     const auto deadline = std::chrono::milliseconds(static_cast<long long>(ctx.options.timeout_seconds * 1000));
-    const bool truth_possible = ctx.options.root == "/" && ::geteuid() == ctx.principal_uid;
+    const std::string next_ssh_change = next_generation_ssh_change(ctx);
+    const bool truth_possible = ctx.options.root == "/" && ::geteuid() == ctx.principal_uid && next_ssh_change.empty();
     ctx.facts["ground_truth"] = {{"ran", truth_possible},
                                  {"why_not", truth_possible ? ""
                                              : ctx.options.root != "/" ? "--root: OpenSSH would read this machine's files, not the tree's"
-                                                                       : "not running as " + ctx.principal + ": run with sudo"}};
+                                             : !next_ssh_change.empty()
+                                                 ? "--next: the next generation changes " + next_ssh_change +
+                                                       ", and OpenSSH would read the running system's"
+                                                 : "not running as " + ctx.principal + ": run with sudo"}};
     const auto sshopts = daemon_ssh_options(ctx);
     ctx.facts["ground_truth"]["daemon_nix_sshopts"] = util::join(sshopts, " ");
     // NIX_SSHOPTS come before ssh_config: the daemon's StrictHostKeyChecking wins over the files'.

@@ -15,6 +15,7 @@ nlohmann::json render_json(const Report& r) {
     }
     j["findings"] = nlohmann::json::array();
     for (const auto& f : r.findings) j["findings"].push_back(engine::to_json(f));
+    if (!r.next.is_null()) j["next"] = r.next;
     j["summary"] = {{"error", r.summary.error},
                     {"warning", r.summary.warning},
                     {"info", r.summary.info},

@@ -57,6 +57,40 @@ void render_finding(std::string& out, const engine::Finding& f, const Palette& p
 
 std::string plural(int n, const std::string& word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
 
+std::string path_list(const nlohmann::json& paths) {
+    std::string out;
+    for (const auto& p : paths) out += (out.empty() ? "" : ", ") + util::safe_text(p.get<std::string>());
+    return out;
+}
+
+// check --next: which system is checked, which files came from it, what changes for remote builds.
+void render_next(std::string& out, const nlohmann::json& next, const Palette& p) {
+    const std::string result = next.value("result", std::string());
+    const std::string store_path = next.value("store_path", std::string());
+    const std::string flake = next.value("flake", std::string());
+    out += "\n" + p.bold + "Next generation" + p.reset + " " + util::safe_text(store_path.empty() ? result : store_path);
+    if (!flake.empty()) out += " (built from " + util::safe_text(flake) + ")";
+    else if (!store_path.empty() && store_path != result) out += " (" + util::safe_text(result) + ")";
+    out += ": checked as it will be after switching\n";
+    const auto& from = next.value("from_next", nlohmann::json::array());
+    const auto& gone = next.value("gone", nlohmann::json::array());
+    out += "  files from it: " + (from.empty() ? std::string("none") : path_list(from)) + "\n";
+    if (!gone.empty()) out += "  gone in it: " + path_list(gone) + "\n";
+    if (const auto& kept = next.value("kept", nlohmann::json::array()); !kept.empty())
+        out += "  " + p.yellow + "not replaced by the activation (existing files): " + p.reset + path_list(kept) + "\n";
+    const auto& changes = next.value("changes", nlohmann::json::array());
+    if (changes.empty()) {
+        out += "  no changes for remote builds from the running generation\n";
+        return;
+    }
+    out += "  changes for remote builds (running -> next):\n";
+    for (const auto& c : changes) {
+        const std::string kind = c.value("kind", std::string());
+        const char* mark = kind == "builder_added" ? "+" : kind == "builder_removed" ? "-" : "~";
+        out += "    " + std::string(mark) + " " + util::safe_text(c.value("text", std::string())) + "\n";
+    }
+}
+
 }  // namespace
 
 bool should_use_color(int fd) {
@@ -72,6 +106,7 @@ std::string render_text(const Report& r, const TextStyle& style) {
     std::string out;
     out += p.bold + "nix-builder-doctor " + r.tool_version + p.reset + ": " + util::safe_text(r.context) + "\n";
     for (const auto& note : r.notes) out += p.dim + "  " + util::safe_text(note) + p.reset + "\n";
+    if (!r.next.is_null()) render_next(out, r.next, p);
 
     std::map<std::string, std::vector<const engine::Finding*>> by_builder;
     for (const auto& f : r.findings) by_builder[f.builder].push_back(&f);

@@ -36,6 +36,8 @@ struct Options {
     std::optional<std::string> system;
     std::optional<std::string> builders;
     std::map<std::string, std::string> remote_roots;
+    std::optional<std::string> next_result;  // --next RESULT: a built system checked as the next generation
+    std::optional<std::string> flake;        // --flake REF#HOST: built with nix build, then as --next
     bool offline = false;
     Format format = Format::text;
     std::vector<ReportTarget> reports;          // --report FORMAT=FILE (repeatable)

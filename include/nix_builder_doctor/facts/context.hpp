@@ -8,6 +8,7 @@
 #include "nix_builder_doctor/facts/accounts.hpp"
 #include "nix_builder_doctor/facts/filesystem.hpp"
 #include "nix_builder_doctor/facts/gather.hpp"
+#include "nix_builder_doctor/facts/next_generation_filesystem.hpp"
 #include "nix_builder_doctor/facts/platform.hpp"
 #include "nix_builder_doctor/parse/machines.hpp"
 #include "nix_builder_doctor/parse/nix_conf.hpp"
@@ -20,6 +21,7 @@ struct GatherContext {
 
     FileSystem& fs;
     const GatherOptions& options;
+    NextGenerationFileSystem* next = nullptr;  // fs itself, with check --next
     nlohmann::json facts = nlohmann::json::object();
 
     // Typed state the producers share (the JSON above is what rules see).

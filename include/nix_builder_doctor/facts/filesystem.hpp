@@ -33,6 +33,7 @@ struct FileRecord {
     parse::ReadStatus status = parse::ReadStatus::missing;
     std::optional<FileInfo> info;
     std::string error;  // why it was not read: strerror text, "a FIFO", "a symlink loop", ...
+    bool from_next = false;  // read from the next generation's etc (check --next)
 };
 
 class FileSystem {
@@ -92,6 +93,10 @@ private:
     std::map<std::string, std::size_t> m_record_index;
     std::map<std::string, parse::ReadResult> m_cache;
 };
+
+// Glob through any FileSystem's stat, lstat and list_directory (what every implementation's
+// glob() does), with the kMaxGlobMatches bound noted on `fs`.
+std::vector<std::string> glob_through(FileSystem& fs, const std::string& pattern);
 
 // An IncludeSource that reads through `fs` (for parsers that follow includes).
 parse::IncludeSource include_source(FileSystem& fs);

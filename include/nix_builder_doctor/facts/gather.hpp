@@ -33,6 +33,9 @@ struct GatherOptions {
     std::optional<std::string> builders_spec;  // --builders
     std::map<std::string, std::string> remote_roots;  // --remote-root HOST=DIR
     std::vector<std::string> builder_patterns;        // --builder: only these are probed and reported
+    // check --next: a built system (RESULT, an absolute path on this machine) whose etc stands in
+    // for the running system's (next_generation_filesystem.hpp).
+    std::optional<std::string> next_result;
     bool live = false;            // probe the builders (not --offline)
     double timeout_seconds = 10;  // per builder, every stage together
     int jobs = 0;                 // builders probed at once; 0: as many as sensible (live_facts.cpp)

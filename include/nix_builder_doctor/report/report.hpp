@@ -45,6 +45,9 @@ struct Report {
     std::vector<std::string> notes;      // shown under the header in text only
     std::vector<engine::Rule> rules;     // the rules that ran (SARIF's tool.driver.rules)
     double run_timestamp_seconds = 0;    // when the run ended (Unix time)
+    // check --next / --flake: {result, store_path, flake?, from_next, gone, changes} (null
+    // otherwise); the JSON report's `next` object, a block under the header in text.
+    nlohmann::json next;
 };
 
 // "broken" when an error finding names the builder; "ok" when it was probed and nothing is
