@@ -44,19 +44,7 @@ GENERATION_NIX = os.path.join(HERE, "generation.nix")
 # No network (cache.nixos.org) and no sandbox (it does not work on these machines).
 NIX_ENV = {"NIX_CONFIG": "substituters =\nsandbox = false\n"}
 
-passed = 0
-failed = 0
-
-
-def check(name: str, cond: bool, detail: str = "") -> bool:
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failed += 1
-        print(f"FAIL {name}" + (f"\n     {detail}" if detail else ""))
-    return cond
+check = L.Checks()
 
 
 def run(argv: list[str], cwd: str | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
@@ -258,8 +246,7 @@ def inside_namespace(binary: str) -> int:
         subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
         check_next(binary, work)
         check_flake(binary, work)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return check.summary()
 
 
 def main() -> int:
