@@ -117,7 +117,8 @@ int run_route_command(const Options& options, std::ostream& out, std::ostream& e
 
     if (options.format == Format::json) out << util::dump_json(route::route_json(report)) << "\n";
     else out << util::safe_text(route::render_route_text(report));
-    const bool builds = report.route.lands_on.has_value() || (report.route.reply == route::Reply::decline && report.route.local.possible) ||
+    const bool builds = report.route.lands_on.has_value() || ((report.route.reply == route::Reply::decline || report.route.reply == route::Reply::decline_permanently) &&
+                         report.route.local.possible) ||
                         (report.route.reply == route::Reply::postpone && !report.route.waits_forever);
     const bool fails_there = report.route.lands_on && report.machines[*report.route.lands_on].live == route::Live::build_fails;
     return builds && !fails_there ? kExitClean : kExitFindings;

@@ -109,6 +109,15 @@ TEST_F(RouteTree, MandatoryFeatureMachineTakesOnlyItsDerivations) {
     EXPECT_EQ(plain["builders"][2]["verdict"], "mandatory-features");
 }
 
+TEST_F(RouteTree, NoBuildersButALocalBuildExitsZero) {
+    write("etc/nix/nix.conf", "max-jobs = 2\nsystem = x86_64-linux\n");
+    write("etc/nix/machines", "");
+    const auto j = route_json({}, 0);
+    EXPECT_EQ(j["reply"], "decline-permanently");
+    EXPECT_TRUE(j["local"]["possible"]);
+    EXPECT_EQ(j["choice"], nullptr);
+}
+
 TEST_F(RouteTree, MalformedDrvIsAUsageErrorWithPosition) {
     write("nix/store/bad.drv", "Derive([(\"out\",\"/nix/store/x\",\"\",\"\")],[],[],\"x86_64-linux\"");
     const auto r = run({"route", "--offline", "--root", root.string(), "/nix/store/bad.drv"});
