@@ -5,7 +5,9 @@ Every listing in tests/realworld/logs/{dev,heldout} and tests/explain/report-*.l
 reports, sources in their SOURCES.md) names the derivation's system and features and every
 machine (systems, max-jobs, supported and mandatory features). Each is turned into `--builders`
 and `--system/--features` for `route --offline` with the Nix version the listing's format implies
-(no brackets: 2.4-2.11, brackets: 2.12+, sorted systems are not told apart). Checked per listing:
+(no brackets: 2.4-2.11, brackets: 2.12+, `Reason: required system or feature` 2.30+, `Reason: missing
+system features` 2.34+; sorted systems are not told apart). tests/realworld/route-listings holds
+listings kept for route only (SOURCES.md: thread and half). Checked per listing:
 - decision: real Nix found no machine. `route` must agree that none qualifies, unless the log
   shows a failed connection (the hook disables such a machine and the listing still shows it);
 - text: the machine lines `route` would print are the log's, line for line.
@@ -81,7 +83,9 @@ def listings(path: str):
         machine_lines = lines[req + 3:req + 3 + n]
         bracketed = m[2].startswith("[") or any(x.startswith("([") for x in machine_lines)
         yield {"line": i + 1, "system": m[1], "features": split_list(m[2], bracketed), "machines": machine_lines,
-               "bracketed": bracketed, "connect_failed": any(CONNECT_FAILED.search(x) for x in lines)}
+               "bracketed": bracketed, "connect_failed": any(CONNECT_FAILED.search(x) for x in lines),
+               "reason_style": "2.34" if any("Reason: missing system features" in x or "Reason: platform mismatch" in x for x in lines)
+               else "2.30" if any("Reason: required system or feature not available" in x for x in lines) else ""}
 
 
 def main() -> int:
@@ -92,6 +96,12 @@ def main() -> int:
     files = {"dev": sorted(glob.glob(os.path.join(SOURCE, "tests/realworld/logs/dev/*.log"))),
              "heldout": sorted(glob.glob(os.path.join(SOURCE, "tests/realworld/logs/heldout/*.log"))) +
                         sorted(glob.glob(os.path.join(SOURCE, "tests/explain/report-*.log")))}
+    # Listings kept only for route: their half is in SOURCES.md (the corpus's split rule).
+    listing_dir = os.path.join(SOURCE, "tests/realworld/route-listings")
+    for row in open(os.path.join(listing_dir, "SOURCES.md")):
+        cells = [c.strip() for c in row.split("|")]
+        if len(cells) > 4 and cells[1].endswith(".log"):
+            files["dev" if cells[3].startswith("dev") else "heldout"].append(os.path.join(listing_dir, cells[1]))
     root = tempfile.mkdtemp(prefix="nbd-route-rw-")
     os.makedirs(os.path.join(root, "etc/nix"))
     score = {}
@@ -106,7 +116,8 @@ def main() -> int:
                     continue
                 spec = "; ".join(f"ssh://m{k} {','.join(s) or '-'} - {j} 1 {','.join(sup) or '-'} {','.join(man) or '-'}"
                                  for k, (s, j, sup, man) in enumerate(parsed))
-                version = "2.12.0" if lst["bracketed"] else "2.8.0"
+                version = ("2.34.0" if lst["reason_style"] == "2.34" else "2.30.0" if lst["reason_style"] == "2.30"
+                           else "2.12.0" if lst["bracketed"] else "2.8.0")
                 argv = [binary, "route", "--offline", "--root", root, "--nix-version", version, "--builders", spec,
                         "--system", lst["system"], "--format", "json"]
                 if lst["features"]:

@@ -136,21 +136,52 @@ std::vector<std::string> listing(const Need& need, const std::vector<Machine>& m
     return out;
 }
 
-// The daemon's error when the hook declined and the local build is impossible.
-std::string local_failure_text(const Need& need, const std::vector<Machine>& machines, const Local& local, const NixLogic& logic) {
+// The daemon's error when the hook declined and the local build is impossible, line by line as
+// this version prints it (docs/route-logic.md §6): the first line after "error: ", the others
+// indented by Nix's 7 spaces.
+std::vector<std::string> local_failure_lines(const Need& need, const std::vector<Machine>& machines, const Local& local,
+                                             const NixLogic& logic) {
     const bool lix = logic.flavor == "Lix";
+    const auto at_least = [&](int major, int minor) { return logic.major > major || (logic.major == major && logic.minor >= minor); };
     const std::string drv = need.drv.empty() ? "<the .drv>" : need.drv;
+    const std::string in = "       ";
     if (local.max_jobs == 0 && need.system != "builtin") {
-        if (machines.empty())
-            return lix ? "unable to start any build; either set '--max-jobs' to a non-zero value or enable remote builds."
-                       : "unable to start any build; either increase '--max-jobs' or enable remote builds.";
-        return "unable to start any build; remote machines may not have all required system features.";
+        if (!lix && at_least(2, 34))
+            return {"Cannot build '" + drv + "'.", in + "Reason: local builds are disabled (max-jobs = 0)",
+                    in + "Hint: set 'max-jobs' to a non-zero value to enable local builds, or configure remote builders via 'builders'"};
+        const bool none = machines.empty();
+        if (lix && at_least(2, 93))
+            return {none ? "unable to start any build; either set '--max-jobs' to a non-zero value or enable remote builds."
+                         : "unable to start any build; remote machines may not have all required system features.",
+                    in + "https://docs.lix.systems/manual/lix/stable/advanced-topics/distributed-builds.html"};
+        if (!lix && !at_least(2, 4)) return {"unable to start any build; either increase '--max-jobs' or enable remote builds"};
+        if (!lix && at_least(2, 30))
+            return {std::string("Unable to start any build; ") +
+                        (none ? "either increase '--max-jobs' or enable remote builds." : "remote machines may not have all required system features."),
+                    "", in + "For more information run 'man nix.conf' and search for '/machines'."};
+        if (!lix && at_least(2, 21))
+            return {"Unable to start any build;",
+                    in + (none ? "either increase '--max-jobs' or enable remote builds." : "remote machines may not have all required system features."), "",
+                    in + "For more information run 'man nix.conf' and search for '/machines'."};
+        return {none ? "unable to start any build; either increase '--max-jobs' or enable remote builds."
+                     : "unable to start any build; remote machines may not have all required system features.",
+                in + "https://nixos.org/manual/nix/stable/advanced-topics/distributed-builds.html"};
     }
-    if (!lix && (logic.major > 2 || logic.minor >= 30))
-        return "Cannot build '" + drv + "'. (required system or feature not available: '" + need.system + "' with features " +
-               braces(need.features) + "; this machine: '" + local.system + "' with features " + braces(local.features) + ")";
-    return "a '" + need.system + "' with features " + braces(need.features) + " is required to build '" + drv + "', but I am a '" +
-           local.system + "' with features " + braces(local.features);
+    const bool platform = need.system == local.system || local.extra_platforms.count(need.system) || need.system == "builtin";
+    if (!lix && at_least(2, 34)) {
+        if (!platform)
+            return {"Cannot build '" + drv + "'.", in + "Reason: platform mismatch", in + "Required system: '" + need.system + "'",
+                    in + "Current system: '" + local.system + "'"};
+        return {"Cannot build '" + drv + "'.", in + "Reason: missing system features", in + "Required features: " + braces(need.features),
+                in + "Available features: " + braces(local.features)};
+    }
+    if (!lix && at_least(2, 30))
+        return {"Cannot build '" + drv + "'.", in + "Reason: required system or feature not available",
+                in + "Required system: '" + need.system + "' with features " + braces(need.features),
+                in + "Current system: '" + local.system + "' with features " + braces(local.features)};
+    if (!lix && !at_least(2, 2)) return {"a '" + need.system + "' is required to build '" + drv + "', but I am a '" + local.system + "'"};
+    return {"a '" + need.system + "' with features " + braces(need.features) + " is required to build '" + drv + "', but I am a '" +
+            local.system + "' with features " + braces(local.features)};
 }
 
 }  // namespace
@@ -286,7 +317,9 @@ Route decide(const Need& need, const std::vector<Machine>& machines, const Local
     }
     route.outcome = after + (machines.empty() ? "no builders are configured" : failed_all.empty() ? "no builder qualifies" : "no builder is left") +
                     ", and it cannot be built locally: " + util::join(route.local.why_not, "; ");
-    route.nix_says.push_back("error: " + local_failure_text(need, machines, local, logic));
+    auto error = local_failure_lines(need, machines, local, logic);
+    error.front() = "error: " + error.front();
+    route.nix_says.insert(route.nix_says.end(), error.begin(), error.end());
     return route;
 }
 

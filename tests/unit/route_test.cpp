@@ -75,6 +75,7 @@ TEST(Route, NoMachineHasTheFeatureAndNoLocalBuild) {
     EXPECT_EQ(r.nix_says[5], "(x86_64-linux, aarch64-linux, 2, big-parallel, kvm, benchmark)");
     EXPECT_EQ(r.nix_says[6], "(x86_64-linux, 1, , )");
     EXPECT_EQ(r.nix_says[7], "error: unable to start any build; remote machines may not have all required system features.");
+    EXPECT_EQ(r.nix_says[8], "       https://nixos.org/manual/nix/stable/advanced-topics/distributed-builds.html");
     EXPECT_FALSE(r.local.possible);
 }
 
@@ -200,7 +201,7 @@ TEST(Route, AllCandidatesDownThenLocalOrError) {
     auto r = decide({"x86_64-linux", {}, ""}, ms, local_x86(0), nix("2.8.0"));
     EXPECT_FALSE(r.lands_on);
     EXPECT_EQ(r.reply, Reply::decline);
-    EXPECT_EQ(r.nix_says.back(), "error: unable to start any build; remote machines may not have all required system features.");
+    EXPECT_EQ(r.nix_says.end()[-2], "error: unable to start any build; remote machines may not have all required system features.");
     r = decide({"x86_64-linux", {}, ""}, ms, local_x86(4), nix("2.8.0"));
     EXPECT_TRUE(r.local.possible);
     EXPECT_NE(r.outcome.find("built locally"), std::string::npos);
@@ -228,5 +229,25 @@ TEST(Route, FractionalSpeedFactorBreaksTheListBefore220) {
 TEST(Route, NoMachinesAtAll) {
     const auto r = decide({"x86_64-linux", {}, ""}, {}, local_x86(0), nix("2.8.0"));
     EXPECT_EQ(r.reply, Reply::decline_permanently);
-    EXPECT_EQ(r.nix_says.back(), "error: unable to start any build; either increase '--max-jobs' or enable remote builds.");
+    EXPECT_EQ(r.nix_says.end()[-2], "error: unable to start any build; either increase '--max-jobs' or enable remote builds.");
+}
+
+// The daemon's own error changed wording in 2.21, 2.30 and 2.34 (docs/route-logic.md §6).
+TEST(Route, LocalFailureTextFollowsTheVersion) {
+    std::vector<Machine> ms = {machine("ssh://arm", {"aarch64-linux"}, 1, 1)};
+    const Need need{"x86_64-linux", {"uid-range"}, "/nix/store/x-y.drv"};
+    auto local = local_x86(2);
+    auto r = decide(need, ms, local, nix("2.34.0"));
+    ASSERT_GE(r.nix_says.size(), 4u);
+    EXPECT_EQ(r.nix_says.end()[-4], "error: Cannot build '/nix/store/x-y.drv'.");
+    EXPECT_EQ(r.nix_says.end()[-3], "       Reason: missing system features");
+    EXPECT_EQ(r.nix_says.end()[-2], "       Required features: {uid-range}");
+    r = decide(need, ms, local, nix("2.30.0"));
+    EXPECT_EQ(r.nix_says.end()[-3], "       Reason: required system or feature not available");
+    r = decide(need, ms, local_x86(0), nix("2.24.0"));
+    EXPECT_EQ(r.nix_says.end()[-4], "error: Unable to start any build;");
+    r = decide(need, ms, local_x86(0), nix("2.34.0"));
+    EXPECT_EQ(r.nix_says.end()[-2], "       Reason: local builds are disabled (max-jobs = 0)");
+    r = decide(need, ms, local_x86(0), *logic_from_version_text("nix (Lix, like Nix) 2.93.0"));
+    EXPECT_EQ(r.nix_says.end()[-2], "error: unable to start any build; remote machines may not have all required system features.");
 }
