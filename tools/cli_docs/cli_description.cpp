@@ -44,19 +44,22 @@ std::vector<CommandDescription> parse_commands(const std::vector<std::string>& l
     std::vector<CommandDescription> out;
     for (const auto& line : section(lines, "Commands:")) {
         std::smatch m;
-        if (!std::regex_match(line, m, row)) throw std::runtime_error("cannot read the --help command line '" + line + "'");
+        if (!std::regex_match(line, m, row))
+            throw std::runtime_error("cannot read the --help command line '" + line + "'");
         out.push_back({m[1], m[3], m[4]});
     }
     return out;
 }
 
 std::vector<ExitCode> parse_exit_codes(const std::vector<std::string>& lines) {
-    // "Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage error,\n3 internal error."
+    // "Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage error,\n3
+    // internal error."
     std::string text;
     for (const auto& line : section(lines, "Exit codes:")) text += (text.empty() ? "" : " ") + line;
     static const std::regex item(R"((?:^|,)\s*(\d+) ([^,]*?)\.?(?=,\s*\d+ |$))");
     std::vector<ExitCode> out;
-    for (std::sregex_iterator it(text.begin(), text.end(), item), end; it != end; ++it) out.push_back({(*it)[1], (*it)[2]});
+    for (std::sregex_iterator it(text.begin(), text.end(), item), end; it != end; ++it)
+        out.push_back({(*it)[1], (*it)[2]});
     if (out.empty()) throw std::runtime_error("cannot read --help's exit codes '" + text + "'");
     return out;
 }
@@ -73,7 +76,8 @@ ValueKind value_kind(const OptionDescription& o) {
 }
 
 ArgumentKind argument_kind(const std::string& arguments) {
-    if (arguments.find("FILE") != std::string::npos || arguments.find("DRV") != std::string::npos) return ArgumentKind::file;
+    if (arguments.find("FILE") != std::string::npos || arguments.find("DRV") != std::string::npos)
+        return ArgumentKind::file;
     if (arguments.find("ID") != std::string::npos) return ArgumentKind::rule;
     return ArgumentKind::none;
 }
@@ -91,7 +95,8 @@ std::vector<std::string> choices_from_help(const std::string& help) {
     if (!std::regex_match(text, m, list)) return {};
     std::vector<std::string> out;
     std::istringstream words(m[1].str());
-    for (std::string w; std::getline(words, w, ',');) out.push_back(w.substr(w.find_first_not_of(' ')));
+    for (std::string w; std::getline(words, w, ',');)
+        out.push_back(w.substr(w.find_first_not_of(' ')));
     out.push_back(m[2]);
     return out;
 }
@@ -106,11 +111,14 @@ CliDescription describe_cli(const std::string& version) {
     const auto table = cli::option_table();
     const auto help_lines = lines_of(cli::usage_text());
     // cxxopts' help begins "SUMMARY\nUsage:\n  PROGRAM USAGE\n".
-    if (help_lines.size() < 3 || help_lines[1] != "Usage:") throw std::runtime_error("--help does not begin with a usage line");
+    if (help_lines.size() < 3 || help_lines[1] != "Usage:")
+        throw std::runtime_error("--help does not begin with a usage line");
     d.summary = help_lines[0];
     const std::string& usage = help_lines[2];
     const auto after_program = usage.find(d.program + " ");
-    d.usage = after_program == std::string::npos ? "" : usage.substr(after_program + d.program.size() + 1);
+    d.usage = after_program == std::string::npos
+                  ? ""
+                  : usage.substr(after_program + d.program.size() + 1);
 
     for (const auto& group : table.groups()) {
         for (const auto& o : table.group_help(group).options) {
@@ -137,8 +145,10 @@ CliDescription describe_cli(const std::string& version) {
     d.exit_codes = parse_exit_codes(help_lines);
 
     auto rules = engine::load_builtin_rules();
-    if (!rules.errors.empty()) throw std::runtime_error("the built-in rules do not load: " + rules.errors.front());
-    for (const auto& r : rules.rules) d.rules.push_back({r.id, std::string(engine::to_string(r.severity)), r.title});
+    if (!rules.errors.empty())
+        throw std::runtime_error("the built-in rules do not load: " + rules.errors.front());
+    for (const auto& r : rules.rules)
+        d.rules.push_back({r.id, std::string(engine::to_string(r.severity)), r.title});
     return d;
 }
 

@@ -11,7 +11,16 @@ namespace nbd::cli_docs {
 
 // What an option's value is, for completion: read from its argument name in the table
 // (DIR, FILE, ID,..., ID=LEVEL, FORMAT=FILE) or its fixed choices.
-enum class ValueKind { none, choice, directory, file, rule_list, rule_severity, report_target, free_text };
+enum class ValueKind {
+    none,
+    choice,
+    directory,
+    file,
+    rule_list,
+    rule_severity,
+    report_target,
+    free_text
+};
 
 struct OptionDescription {
     std::string long_name;   // "root"
@@ -20,7 +29,8 @@ struct OptionDescription {
     std::string help;
     std::string default_value;  // empty when none is shown
     bool repeatable = false;
-    std::vector<std::string> choices;  // the fixed words the value is one of (from the help text), or empty
+    std::vector<std::string>
+        choices;  // the fixed words the value is one of (from the help text), or empty
     ValueKind kind = ValueKind::none;
 };
 

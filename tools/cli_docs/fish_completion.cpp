@@ -24,10 +24,13 @@ std::string render_fish_completion(const CliDescription& d) {
     s += "    set -l token (commandline -ct)\n";
     s += "    if string match -q -- '*=*' $token\n";
     s += "        set -l key (string split -m 1 -- = $token)[1]\n";
-    s += "        for value in (eval $values)\n            printf '%s=%s\\n' $key $value\n        end\n";
-    s += "    else\n        for key in (eval $keys)\n            printf '%s=\\n' $key\n        end\n    end\nend\n";
+    s += "        for value in (eval $values)\n            printf '%s=%s\\n' $key $value\n        "
+         "end\n";
+    s += "    else\n        for key in (eval $keys)\n            printf '%s=\\n' $key\n        "
+         "end\n    end\nend\n";
     s += "function " + p + "_formats\n    printf '%s\\n' " + join_words(d.formats) + "\nend\n";
-    s += "function " + p + "_severities\n    printf '%s\\n' " + join_words(d.severities) + "\nend\n";
+    s +=
+        "function " + p + "_severities\n    printf '%s\\n' " + join_words(d.severities) + "\nend\n";
     s += c + " -f\n";
     std::vector<std::string> words;
     for (const auto& w : d.command_words) words.push_back(w);
@@ -40,7 +43,8 @@ std::string render_fish_completion(const CliDescription& d) {
     }
     for (const auto& cmd : d.commands) {
         const std::string when = "-n '__fish_seen_subcommand_from " + cmd.name + "'";
-        if (cmd.argument_kind == ArgumentKind::rule) s += c + " " + when + " -a '(" + p + "_rules)'\n";
+        if (cmd.argument_kind == ArgumentKind::rule)
+            s += c + " " + when + " -a '(" + p + "_rules)'\n";
         if (cmd.argument_kind == ArgumentKind::file) s += c + " " + when + " -F\n";
     }
     for (const auto& o : d.options) {
@@ -48,14 +52,29 @@ std::string render_fish_completion(const CliDescription& d) {
         if (!o.short_name.empty()) line += " -s " + o.short_name;
         line += " -l " + o.long_name;
         switch (o.kind) {
-            case ValueKind::none: break;
-            case ValueKind::choice: line += " -x -a " + quoted(join_words(o.choices)); break;
-            case ValueKind::directory: line += " -x -a '(__fish_complete_directories)'"; break;
-            case ValueKind::file: line += " -r -F"; break;
-            case ValueKind::rule_list: line += " -x -a '(__fish_complete_list , " + p + "_rules)'"; break;
-            case ValueKind::rule_severity: line += " -x -a '(" + p + "_assign " + p + "_rules " + p + "_severities)'"; break;
-            case ValueKind::report_target: line += " -r -a '(" + p + "_assign " + p + "_formats \"__fish_complete_path\")'"; break;
-            case ValueKind::free_text: line += " -x"; break;
+            case ValueKind::none:
+                break;
+            case ValueKind::choice:
+                line += " -x -a " + quoted(join_words(o.choices));
+                break;
+            case ValueKind::directory:
+                line += " -x -a '(__fish_complete_directories)'";
+                break;
+            case ValueKind::file:
+                line += " -r -F";
+                break;
+            case ValueKind::rule_list:
+                line += " -x -a '(__fish_complete_list , " + p + "_rules)'";
+                break;
+            case ValueKind::rule_severity:
+                line += " -x -a '(" + p + "_assign " + p + "_rules " + p + "_severities)'";
+                break;
+            case ValueKind::report_target:
+                line += " -r -a '(" + p + "_assign " + p + "_formats \"__fish_complete_path\")'";
+                break;
+            case ValueKind::free_text:
+                line += " -x";
+                break;
         }
         s += line + " -d " + quoted(o.help) + "\n";
     }

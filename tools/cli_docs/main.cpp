@@ -37,11 +37,16 @@ int main(int argc, char** argv) {
         const std::string what = argv[1];
         const auto d = describe_cli(NBD_VERSION);
         std::string text, out;
-        if (what == "man" && argc == 4) text = render_man_page(d, read_file(argv[2])), out = argv[3];
-        else if (what == "bash" && argc == 3) text = render_bash_completion(d), out = argv[2];
-        else if (what == "zsh" && argc == 3) text = render_zsh_completion(d), out = argv[2];
-        else if (what == "fish" && argc == 3) text = render_fish_completion(d), out = argv[2];
-        else return usage();
+        if (what == "man" && argc == 4)
+            text = render_man_page(d, read_file(argv[2])), out = argv[3];
+        else if (what == "bash" && argc == 3)
+            text = render_bash_completion(d), out = argv[2];
+        else if (what == "zsh" && argc == 3)
+            text = render_zsh_completion(d), out = argv[2];
+        else if (what == "fish" && argc == 3)
+            text = render_fish_completion(d), out = argv[2];
+        else
+            return usage();
         std::ofstream file(out, std::ios::binary | std::ios::trunc);
         file << text;
         if (!file.flush()) throw std::runtime_error("cannot write " + out);

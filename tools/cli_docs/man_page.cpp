@@ -14,15 +14,19 @@ std::string roff(const std::string& text, bool minus_everywhere = false) {
     bool bold = false;
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
-        if (c == '\\') out += "\\e";
+        if (c == '\\')
+            out += "\\e";
         else if (c == '`') {
             out += bold ? "\\fR" : "\\fB";
             bold = !bold;
-        } else if (c == '-' && (minus_everywhere || bold || (i + 1 < text.size() && text[i + 1] == '-') ||
-                                (i > 0 && text[i - 1] == '-') ||
-                                ((i == 0 || text[i - 1] == ' ' || text[i - 1] == '(') && i + 1 < text.size() && text[i + 1] != ' ')))
+        } else if (c == '-' &&
+                   (minus_everywhere || bold || (i + 1 < text.size() && text[i + 1] == '-') ||
+                    (i > 0 && text[i - 1] == '-') ||
+                    ((i == 0 || text[i - 1] == ' ' || text[i - 1] == '(') && i + 1 < text.size() &&
+                     text[i + 1] != ' ')))
             out += "\\-";
-        else out += c;
+        else
+            out += c;
     }
     if (bold) out += "\\fR";
     if (!out.empty() && (out[0] == '.' || out[0] == '\'')) out = "\\&" + out;
@@ -42,8 +46,10 @@ std::string options_section(const CliDescription& d) {
     for (const auto& o : d.options) {
         out += ".TP\n" + option_heading(o) + "\n" + roff(o.help);
         std::string notes;
-        if (!o.default_value.empty()) notes = "default: \\fB" + roff(o.default_value, true) + "\\fR";
-        if (o.repeatable && o.help.find("repeatable") == std::string::npos) notes += std::string(notes.empty() ? "" : "; ") + "repeatable";
+        if (!o.default_value.empty())
+            notes = "default: \\fB" + roff(o.default_value, true) + "\\fR";
+        if (o.repeatable && o.help.find("repeatable") == std::string::npos)
+            notes += std::string(notes.empty() ? "" : "; ") + "repeatable";
         out += notes.empty() ? "\n" : " (" + notes + ")\n";
     }
     return out;
@@ -67,13 +73,16 @@ std::string exit_status_section(const CliDescription& d) {
 
 std::string rules_section(const CliDescription& d) {
     std::string out;
-    for (const auto& r : d.rules) out += ".TP\n\\fB" + roff(r.id, true) + "\\fR (" + r.severity + ")\n" + roff(r.title) + "\n";
+    for (const auto& r : d.rules)
+        out +=
+            ".TP\n\\fB" + roff(r.id, true) + "\\fR (" + r.severity + ")\n" + roff(r.title) + "\n";
     return out;
 }
 
 void replace(std::string& text, const std::string& placeholder, const std::string& value) {
     const auto at = text.find(placeholder);
-    if (at == std::string::npos) throw std::runtime_error("the man page template has no " + placeholder);
+    if (at == std::string::npos)
+        throw std::runtime_error("the man page template has no " + placeholder);
     text.replace(at, placeholder.size(), value);
 }
 
@@ -86,9 +95,13 @@ void replace_line(std::string& text, const std::string& placeholder, const std::
 
 std::string render_man_page(const CliDescription& d, const std::string& page_template) {
     static const std::regex placeholder("@[A-Z_]+@");
-    const std::set<std::string> known = {"@VERSION@", "@SUMMARY@", "@SYNOPSIS@", "@COMMANDS@", "@OPTIONS@", "@EXIT_STATUS@", "@RULES@"};
-    for (std::sregex_iterator it(page_template.begin(), page_template.end(), placeholder), end; it != end; ++it)
-        if (!known.count(it->str())) throw std::runtime_error("unknown placeholder " + it->str() + " in the man page template");
+    const std::set<std::string> known = {"@VERSION@", "@SUMMARY@",     "@SYNOPSIS@", "@COMMANDS@",
+                                         "@OPTIONS@", "@EXIT_STATUS@", "@RULES@"};
+    for (std::sregex_iterator it(page_template.begin(), page_template.end(), placeholder), end;
+         it != end; ++it)
+        if (!known.count(it->str()))
+            throw std::runtime_error("unknown placeholder " + it->str() +
+                                     " in the man page template");
     std::string page = page_template;
     replace(page, "@VERSION@", d.version);
     std::string summary = d.summary;  // a man page's NAME line ends without a full stop

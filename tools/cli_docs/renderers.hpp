@@ -8,7 +8,8 @@
 namespace nbd::cli_docs {
 
 // `page_template` is roff with @NAME@ placeholders (packaging/man/nix-builder-doctor.1.in) for
-// the generated sections: @VERSION@ @SUMMARY@ @SYNOPSIS@ @COMMANDS@ @OPTIONS@ @EXIT_STATUS@ @RULES@.
+// the generated sections: @VERSION@ @SUMMARY@ @SYNOPSIS@ @COMMANDS@ @OPTIONS@ @EXIT_STATUS@
+// @RULES@.
 std::string render_man_page(const CliDescription& d, const std::string& page_template);
 std::string render_bash_completion(const CliDescription& d);
 std::string render_zsh_completion(const CliDescription& d);

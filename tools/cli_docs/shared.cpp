@@ -22,7 +22,9 @@ std::string shell_function_name(const CliDescription& d) {
 }
 
 std::string generated_notice(const std::string& comment) {
-    return comment + "Generated at build time from nix-builder-doctor's option table by nbd-cli-docs (tools/cli_docs); do not edit.\n";
+    return comment +
+           "Generated at build time from nix-builder-doctor's option table by nbd-cli-docs "
+           "(tools/cli_docs); do not edit.\n";
 }
 
 }  // namespace nbd::cli_docs

@@ -7,9 +7,12 @@ namespace {
 std::string spec_text(const std::string& text) {
     std::string out;
     for (char c : text) {
-        if (c == '\'') out += "'\\''";
-        else if (c == '[' || c == ']' || c == '\\') out += std::string("\\") + c;
-        else out += c;
+        if (c == '\'')
+            out += "'\\''";
+        else if (c == '[' || c == ']' || c == '\\')
+            out += std::string("\\") + c;
+        else
+            out += c;
     }
     return out;
 }
@@ -23,14 +26,22 @@ std::string quoted(const std::string& text) {
 std::string action(const std::string& prefix, const OptionDescription& o) {
     const std::string message = ":" + spec_text(o.argument) + ":";
     switch (o.kind) {
-        case ValueKind::none: return "";
-        case ValueKind::choice: return message + "(" + join_words(o.choices) + ")";
-        case ValueKind::directory: return message + "_files -/";
-        case ValueKind::file: return message + "_files";
-        case ValueKind::rule_list: return message + "_sequence compadd -a " + prefix + "_rules";
-        case ValueKind::rule_severity: return message + prefix + "_severity";
-        case ValueKind::report_target: return message + prefix + "_report";
-        case ValueKind::free_text: return message + " ";
+        case ValueKind::none:
+            return "";
+        case ValueKind::choice:
+            return message + "(" + join_words(o.choices) + ")";
+        case ValueKind::directory:
+            return message + "_files -/";
+        case ValueKind::file:
+            return message + "_files";
+        case ValueKind::rule_list:
+            return message + "_sequence compadd -a " + prefix + "_rules";
+        case ValueKind::rule_severity:
+            return message + prefix + "_severity";
+        case ValueKind::report_target:
+            return message + prefix + "_report";
+        case ValueKind::free_text:
+            return message + " ";
     }
     return "";
 }
@@ -47,8 +58,10 @@ std::string render_zsh_completion(const CliDescription& d) {
     s += "local -a " + p + "_rules=(" + join_words(quoted_rules) + ")\n";
     s += "local -a " + p + "_formats=(" + join_words(quoted_formats) + ")\n";
     s += "local -a " + p + "_severities=(" + join_words(quoted_severities) + ")\n";
-    s += p + "_severity() {\n    if compset -P '*='; then compadd -a " + p + "_severities; else compadd -S = -a " + p + "_rules; fi\n}\n";
-    s += p + "_report() {\n    if compset -P '*='; then _files; else compadd -S = -a " + p + "_formats; fi\n}\n";
+    s += p + "_severity() {\n    if compset -P '*='; then compadd -a " + p +
+         "_severities; else compadd -S = -a " + p + "_rules; fi\n}\n";
+    s += p + "_report() {\n    if compset -P '*='; then _files; else compadd -S = -a " + p +
+         "_formats; fi\n}\n";
     s += "local -a " + p + "_commands=(\n";
     for (const auto& c : d.commands) s += "    " + quoted(c.name + ":" + c.help) + "\n";
     for (const auto& w : d.command_words) {
@@ -76,7 +89,8 @@ std::string render_zsh_completion(const CliDescription& d) {
     s += "    command) _describe -t commands command " + p + "_commands ;;\n";
     s += "    argument)\n        case $line[1] in\n";
     for (const auto& c : d.commands) {
-        if (c.argument_kind == ArgumentKind::rule) s += "            " + c.name + ") compadd -a " + p + "_rules ;;\n";
+        if (c.argument_kind == ArgumentKind::rule)
+            s += "            " + c.name + ") compadd -a " + p + "_rules ;;\n";
         if (c.argument_kind == ArgumentKind::file) s += "            " + c.name + ") _files ;;\n";
     }
     s += "        esac ;;\n";

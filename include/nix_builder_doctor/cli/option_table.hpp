@@ -8,7 +8,7 @@
 
 namespace nbd::cli {
 
-cxxopts::Options option_table();                 // what --help prints
+cxxopts::Options option_table();                  // what --help prints
 const std::vector<std::string>& command_words();  // check, route, ...
 const std::vector<std::string>& format_words();   // text, json, ...
 
