@@ -15,7 +15,7 @@ fresh=0
 [ "${1:-}" = "--fresh-machine" ] && fresh=1
 scripts/install-deps.sh
 dir=${DEB_BUILD_DIR:-build-deb}
-# RelWithDebInfo as scripts/build.sh builds (a compiler cache reuses its objects); CPack strips the binary.
+# RelWithDebInfo, as scripts/build.sh builds; CPack strips the binary.
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr -DNBD_TESTS=OFF >/dev/null
 cmake --build "$dir" -j"$(nproc)" >/dev/null
 rm -f "$dir"/nix-builder-doctor_*.deb
