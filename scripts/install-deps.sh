@@ -9,8 +9,10 @@ packages=(g++ make cmake pkg-config git ca-certificates
 if [ "${1:-}" = "--test" ]; then
   # The tests also run real sshd and Nix, and build the fuzzers with clang. nix-setup-systemd is
   # what nix-bin only recommends: the nixbld group and build users, /etc/nix and /nix/var, which
-  # a real multi-user install has and the lab's bind mounts need as mount points.
-  packages+=(openssh-server nix-bin nix-setup-systemd clang libclang-rt-14-dev python3 iproute2 util-linux procps time libxml2-utils python3-jsonschema prometheus)
+  # a real multi-user install has and the lab's bind mounts need as mount points. zsh, fish,
+  # groff and man check the generated completions and man page (tests/packaging).
+  packages+=(openssh-server nix-bin nix-setup-systemd clang libclang-rt-14-dev python3 iproute2 util-linux procps time libxml2-utils python3-jsonschema prometheus
+             zsh fish groff-base man-db)
 fi
 
 missing=()

@@ -23,6 +23,10 @@ python3 tests/lab/test_route_vs_real_build.py build/nix-builder-doctor | tee "$l
 python3 tests/lab/test_explain_check.py build/nix-builder-doctor | tee "$logs/explain-check-lab"
 python3 tests/lab/test_next_generation.py build/nix-builder-doctor | tee "$logs/next-lab"
 
+echo "== packaging: the Nix files (real nix-instantiate, stand-in nixpkgs), man page, completions, the .deb"
+python3 tests/packaging/test_packaging.py build | tee "$logs/packaging"
+scripts/test-deb.sh | tee "$logs/deb"
+
 echo "== unit tests under ASan/UBSan"
 scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DNBD_SANITIZE=ON
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j"$(nproc)") |
@@ -51,6 +55,8 @@ formats_lab=$(count formats-lab '[0-9]+ passed')
 route_lab=$(count route-lab '[0-9]+ passed')
 explain_check_lab=$(count explain-check-lab '[0-9]+ passed')
 next_lab=$(count next-lab '[0-9]+ passed')
+packaging=$(count packaging '[0-9]+ passed')
+deb=$(count deb '[0-9]+ passed')
 asan=$(count asan 'out of [0-9]+')
-echo "== all tests passed: $unit unit and golden, $lab lab, $doctor_lab doctor-vs-real-build, $formats_lab report-format checks, $route_lab route-vs-real-build, $explain_check_lab explain --check, $next_lab next-generation checks, $asan under ASan/UBSan, $fuzzers fuzzers"
-echo "summary: $((unit + lab + doctor_lab + formats_lab + route_lab + explain_check_lab + next_lab + asan + fuzzers)) passed, 0 failed"
+echo "== all tests passed: $unit unit and golden, $lab lab, $doctor_lab doctor-vs-real-build, $formats_lab report-format checks, $route_lab route-vs-real-build, $explain_check_lab explain --check, $next_lab next-generation checks, $packaging packaging, $deb .deb checks, $asan under ASan/UBSan, $fuzzers fuzzers"
+echo "summary: $((unit + lab + doctor_lab + formats_lab + route_lab + explain_check_lab + next_lab + packaging + deb + asan + fuzzers)) passed, 0 failed"

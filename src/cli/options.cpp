@@ -1,4 +1,5 @@
 #include "nix_builder_doctor/cli/options.hpp"
+#include "nix_builder_doctor/cli/option_table.hpp"
 
 #include <algorithm>
 #include <cxxopts.hpp>
@@ -101,6 +102,10 @@ std::vector<std::string> comma_list(const std::vector<std::string>& values) {
 }
 
 }  // namespace
+
+cxxopts::Options option_table() { return make_parser(); }
+const std::vector<std::string>& command_words() { return kCommands; }
+const std::vector<std::string>& format_words() { return kFormats; }
 
 std::string format_name(Format format) { return kFormats.at(static_cast<std::size_t>(format)); }
 
