@@ -16,7 +16,13 @@ if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
 else()
   set(NBD_ZSH_DEFAULT_DIR "${CMAKE_INSTALL_DATADIR}/zsh/site-functions")
 endif()
-set(NBD_ZSH_COMPLETION_DIR "${NBD_ZSH_DEFAULT_DIR}" CACHE STRING "where the zsh completion is installed, relative to the prefix")
+# Empty: the default for the prefix, decided at every configure (a re-configure with another prefix follows it).
+set(NBD_ZSH_COMPLETION_DIR "" CACHE STRING "where the zsh completion is installed, relative to the prefix (empty: by prefix)")
+if(NBD_ZSH_COMPLETION_DIR)
+  set(NBD_ZSH_INSTALL_DIR "${NBD_ZSH_COMPLETION_DIR}")
+else()
+  set(NBD_ZSH_INSTALL_DIR "${NBD_ZSH_DEFAULT_DIR}")
+endif()
 
 set(NBD_DOCS_OUT ${CMAKE_CURRENT_BINARY_DIR}/generated)
 set(NBD_MAN_TEMPLATE ${CMAKE_CURRENT_SOURCE_DIR}/packaging/man/nix-builder-doctor.1.in)
@@ -37,5 +43,5 @@ add_custom_target(nbd_cli_docs ALL DEPENDS ${NBD_MAN_PAGE} ${NBD_BASH_COMPLETION
 
 install(FILES ${NBD_MAN_PAGE} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${NBD_BASH_COMPLETION} DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME nix-builder-doctor)
-install(FILES ${NBD_ZSH_COMPLETION} DESTINATION ${NBD_ZSH_COMPLETION_DIR})
+install(FILES ${NBD_ZSH_COMPLETION} DESTINATION ${NBD_ZSH_INSTALL_DIR})
 install(FILES ${NBD_FISH_COMPLETION} DESTINATION ${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d)

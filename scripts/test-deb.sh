@@ -8,15 +8,21 @@
 #    in a bare Debian 12 (../shared/tools/fresh-machine.sh), then --version, the man page's
 #    presence and two example runs (healthy: exit 0; root-host-key-unknown: exit 1).
 # Commit first: the fresh machine runs the examples from a clone of the committed checkout.
-# DEB_BUILD_DIR (default build-deb) is the build folder. Prints "N passed, N failed".
+# DEB_BUILD_DIR (default build-deb) is the build folder; an existing one is reused. Prints "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fresh=0
 [ "${1:-}" = "--fresh-machine" ] && fresh=1
 scripts/install-deps.sh
 dir=${DEB_BUILD_DIR:-build-deb}
-# RelWithDebInfo, as scripts/build.sh builds; CPack strips the binary.
-cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr -DNBD_TESTS=OFF >/dev/null
+# RelWithDebInfo, as scripts/build.sh builds; CPack strips the binary. An existing build folder
+# (scripts/test.sh passes DEB_BUILD_DIR=build) is only re-configured with the /usr prefix: the
+# prefix changes no compile flag, so nothing is compiled twice.
+if [ -f "$dir/CMakeCache.txt" ]; then
+  cmake -S . -B "$dir" -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
+else
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr -DNBD_TESTS=OFF >/dev/null
+fi
 cmake --build "$dir" -j"$(nproc)" >/dev/null
 rm -f "$dir"/nix-builder-doctor_*.deb
 (cd "$dir" && cpack -G DEB >/dev/null)

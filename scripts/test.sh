@@ -25,7 +25,7 @@ python3 tests/lab/test_next_generation.py build/nix-builder-doctor | tee "$logs/
 
 echo "== packaging: the Nix files (real nix-instantiate, stand-in nixpkgs), man page, completions, the .deb"
 python3 tests/packaging/test_packaging.py build | tee "$logs/packaging"
-scripts/test-deb.sh | tee "$logs/deb"
+DEB_BUILD_DIR=build scripts/test-deb.sh | tee "$logs/deb"
 
 echo "== unit tests under ASan/UBSan"
 scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DNBD_SANITIZE=ON
