@@ -8,30 +8,14 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "nix_builder_doctor/cli/run.hpp"
+#include "cli_in_process.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct Result {
-    int exit_code = -1;
-    std::string out;
-    std::string err;
-};
-
-Result run(std::vector<std::string> args) {
-    args.insert(args.begin(), "nix-builder-doctor");
-    std::vector<const char*> argv;
-    for (const auto& a : args) argv.push_back(a.c_str());
-    std::ostringstream out, err;
-    Result r;
-    r.exit_code = nbd::cli::run(static_cast<int>(argv.size()), argv.data(), out, err);
-    r.out = out.str();
-    r.err = err.str();
-    return r;
-}
+const auto run = nbd::test::run_in_process;
 
 class RouteTree : public ::testing::Test {
 protected:

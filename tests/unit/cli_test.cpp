@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli_in_process.hpp"
 #include "nix_builder_doctor/cli/run.hpp"
 
 namespace {
@@ -73,15 +74,8 @@ Result run_binary(const std::vector<std::string>& args, const std::string& env =
 
 // Runs nbd::cli::run in this process with string streams.
 Result run_in_process(std::vector<std::string> args) {
-    args.insert(args.begin(), "nix-builder-doctor");
-    std::vector<const char*> argv;
-    for (const auto& a : args) argv.push_back(a.c_str());
-    std::ostringstream out, err;
-    Result r;
-    r.exit_code = nbd::cli::run(static_cast<int>(argv.size()), argv.data(), out, err);
-    r.out = out.str();
-    r.err = err.str();
-    return r;
+    const auto r = nbd::test::run_in_process(std::move(args));
+    return Result{r.exit_code, r.out, r.err};
 }
 
 std::string describe(const Result& r) { return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err; }
