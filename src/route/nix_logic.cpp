@@ -34,7 +34,8 @@ std::string NixLogic::describe() const {
 }
 
 std::optional<NixLogic> logic_from_version_text(const std::string& text) {
-    static const std::regex version_re(R"((\d+)\.(\d+)(?:\.(\d+))?)");
+    // At most 6 digits a part: std::stoi never overflows on a hostile version text.
+    static const std::regex version_re(R"((\d{1,6})\.(\d{1,6})(?:\.(\d{1,6}))?)");
     NixLogic l;
     std::string rest = text;
     if (text.find("Lix") != std::string::npos) l.flavor = "Lix";

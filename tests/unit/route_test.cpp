@@ -53,6 +53,10 @@ TEST(NixLogic, ReadsEveryFlavour) {
     EXPECT_EQ(det->version, "2.29.0");
     EXPECT_FALSE(det->integer_speed);
     EXPECT_FALSE(logic_from_version_text("command not found"));
+    // Found by fuzz_proc_locks: a part too long for an int.
+    const auto huge = logic_from_version_text("nix (Nix) 2.29888888888888888888888888888");
+    ASSERT_TRUE(huge);
+    EXPECT_EQ(huge->minor, 298888);
     EXPECT_TRUE(nix("2.3.18").no_local_features == false);
     EXPECT_FALSE(nix("2.3.18").builtin_any);
     EXPECT_TRUE(nix("2.1").no_local_features);
