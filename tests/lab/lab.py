@@ -40,7 +40,7 @@ import sys
 import tempfile
 import threading
 import time
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 # Where a node's own lab directory appears inside its namespace.  /run is a private tmpfs in
 # every node, so the path and all its parents have correct modes for sshd's StrictModes.
@@ -74,6 +74,19 @@ class Checks:
     def summary(self) -> int:
         print(f"{self.passed} passed, {self.failed} failed")
         return 1 if self.failed else 0
+
+
+def test_binary(argv: Sequence[str], doc: str) -> Union[str, int]:
+    """The lab tests' common start: `SCRIPT BINARY` gives the binary's absolute path; a wrong
+    command line, or an environment the lab cannot run in, gives the exit code to return
+    (usage 2; skip, or fail under CI=true)."""
+    if len(argv) != 2:
+        print(doc)
+        return 2
+    why = require_environment()
+    if why:
+        return skip_or_fail(why)
+    return os.path.abspath(argv[1])
 
 
 class LabError(RuntimeError):

@@ -51,13 +51,9 @@ def first_cause(report: dict) -> dict:
 
 
 def main() -> int:
-    if len(sys.argv) != 2:
-        print(__doc__)
-        return 2
-    binary = os.path.abspath(sys.argv[1])
-    why = L.require_environment()
-    if why:
-        return L.skip_or_fail(why)
+    binary = L.test_binary(sys.argv, __doc__)
+    if isinstance(binary, int):
+        return binary
     with L.Lab() as lab:
         lab.add_builder("ex-nokey", "no-authorized-key", scheme="ssh")
         lab.add_builder("ex-rootno", "root-login-no", scheme="ssh")

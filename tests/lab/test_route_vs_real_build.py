@@ -134,13 +134,9 @@ def run_case(lab, binary: str, label: str, spec_lines: list[str], features: list
 
 
 def main() -> int:
-    if len(sys.argv) != 2:
-        print(__doc__)
-        return 2
-    binary = os.path.abspath(sys.argv[1])
-    why = L.require_environment()
-    if why:
-        return L.skip_or_fail(why)
+    binary = L.test_binary(sys.argv, __doc__)
+    if isinstance(binary, int):
+        return binary
     with L.Lab() as lab:
         for name in ("rt-a", "rt-b", "rt-c", "rt-d"):
             lab.add_builder(name, "healthy-root", scheme="ssh")
