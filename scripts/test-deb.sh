@@ -38,17 +38,21 @@ expect() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
 
 depends=$(dpkg-deb -f "$deb" Depends)
 # A package named in Depends (each entry's first word; names like libstdc++6 are no regexes).
-declared() { tr ',' '\n' <<<"$depends" | awk '{print $1}' | grep -qxF -- "$1"; }
+declared() { awk -v RS=',' -v p="$1" '$1 == p {found = 1} END {exit !found}' <<<"$depends"; }
 expect "Depends declares openssh-client" "declared openssh-client"
 x=$(mktemp -d)
 trap 'rm -rf "$x"' EXIT
 dpkg-deb -x "$deb" "$x"
 # Each NEEDED library of the binary, by the Debian package that ships it here.
+# No reader here stops early (no `head`, no awk `exit`): under pipefail a writer that gets
+# SIGPIPE fails the whole script (exit 141), as it once did in CI on ldconfig's long listing.
+first_owner() { dpkg -S "$1" 2>/dev/null | awk -F: 'NR == 1 {print $1}' || true; }
 for lib in $(objdump -p "$x/usr/bin/nix-builder-doctor" | awk '/NEEDED/ {print $2}'); do
-  path=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
-  pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -n 1 | cut -d: -f1) || pkg=
-  [ -n "$pkg" ] || pkg=$(dpkg -S "$path" | head -n 1 | cut -d: -f1)
-  expect "$lib (from $pkg) is a declared dependency" "declared $pkg"
+  path=$(ldconfig -p | awk -v l="$lib" '$1 == l && !found {print $NF; found = 1}')
+  if [ -z "$path" ]; then bad "$lib is in the linker cache (ldconfig -p)"; continue; fi
+  pkg=$(first_owner "$(readlink -f "$path")")
+  [ -n "$pkg" ] || pkg=$(first_owner "$path")
+  expect "$lib (from ${pkg:-no package}) is a declared dependency" "[ -n '$pkg' ] && declared '$pkg'"
 done
 for f in usr/bin/nix-builder-doctor usr/share/man/man1/nix-builder-doctor.1 \
          usr/share/bash-completion/completions/nix-builder-doctor \

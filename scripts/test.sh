@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 # Counts for the closing line: "N passed" from every runner below.
-count() { grep -oE "$2" "$logs/$1" | grep -oE '[0-9]+' | head -n 1; }
+count() { grep -oE "$2" "$logs/$1" | grep -oE '[0-9]+' | awk 'NR == 1'; }
 scripts/install-deps.sh --test
 
 echo "== build and unit tests"
