@@ -21,6 +21,7 @@
 #include "nix_builder_doctor/facts/nix_sshopts.hpp"
 #include "nix_builder_doctor/facts/producers.hpp"
 #include "nix_builder_doctor/probe/build_test.hpp"
+#include "nix_builder_doctor/probe/cpu_shortage.hpp"
 #include "nix_builder_doctor/probe/ground_truth.hpp"
 #include "nix_builder_doctor/probe/xray.hpp"
 #include "nix_builder_doctor/util/strings.hpp"
@@ -66,7 +67,27 @@ struct Job {
     probe::GroundTruthTarget truth;
     probe::XrayResult xray_result;
     probe::GroundTruthResult truth_result;
+    // The first probe ran out of time while this machine was short of CPU: its share (0..1), and
+    // what to tell about the probe made again (doctor.probed-again); "" when probed once.
+    double first_shortage = 0;
+    std::string cpu_retry;
+    std::chrono::steady_clock::time_point probes_ended;  // the X-ray, ground truth and snapshot
 };
+
+// Whether any stage of the probe ended at the deadline.
+bool ran_out_of_time(const Job& job) {
+    if (job.truth_result.outcome == "timeout" || job.snapshot_out_of_time) return true;
+    for (const auto& st : job.xray_result.stages)
+        if (st.outcome == "timeout") return true;
+    return false;
+}
+
+// A probe that ran out of time while this machine's tasks waited for a CPU at least this share
+// of the last half of its deadline is made again, with fewer builders at once: its timeout may
+// be this machine's.
+constexpr double kShortOfCpu = 0.5;
+
+std::string percent(double share) { return std::to_string(static_cast<int>(share * 100 + 0.5)) + "%"; }
 
 // The store schema a `nix-store --version` line's Nix reads: 7 for Nix 1.x, 10 since 2.0 (the
 // version of local-store.hh's nixSchemaVersion); 0 when the line names no version.
@@ -316,6 +337,7 @@ void record(nlohmann::json& b, Job& job, bool vpn_up) {
     }
     live["stalled_stage"] = stalled;
     live["stalled_detail"] = stalled_detail;
+    live["cpu_retry"] = job.cpu_retry;
     b["live"] = live;
 
     // The builder's stages for the report: the X-ray's, then the ground truth's protocol stage.
@@ -389,14 +411,15 @@ private:
 // progress hook, under one mutex, when a builder starts and ends, and on a tick while waiting.
 class Schedule {
 public:
+    // Hands out the jobs numbered in `which`, in that order.
     Schedule(const std::vector<Job>& jobs, const nlohmann::json& builders, const std::vector<std::size_t>& indexes,
-             std::function<void(const LiveProgress&)> progress)
-        : m_progress(std::move(progress)), m_started(jobs.size()) {
+             const std::vector<std::size_t>& which, std::function<void(const LiveProgress&)> progress)
+        : m_progress(std::move(progress)), m_started(jobs.size()), m_total(which.size()) {
         for (std::size_t j = 0; j < jobs.size(); ++j) {
-            m_pending.push_back(j);
             m_endpoint.push_back(jobs[j].xray.host + ":" + std::to_string(jobs[j].xray.port));
             m_name.push_back(builders[indexes[j]].value("host", jobs[j].xray.host));
         }
+        m_pending.assign(which.begin(), which.end());
     }
     // The next builder to probe; false when none is left.
     bool next(std::size_t& job) {
@@ -429,7 +452,7 @@ public:
     // Returns when every builder is done; meanwhile the progress hook hears every 250 ms.
     void wait_all_done() {
         std::unique_lock<std::mutex> lock(m_mutex);
-        while (m_done < m_started.size()) {
+        while (m_done < m_total) {
             if (m_progress) {
                 m_changed.wait_for(lock, std::chrono::milliseconds(250));
                 tell();
@@ -444,7 +467,7 @@ private:
         if (!m_progress) return;
         LiveProgress p;
         p.done = m_done;
-        p.total = m_started.size();
+        p.total = m_total;
         for (const auto j : m_running) p.running.push_back({m_name[j], m_started[j]});  // oldest first
         m_progress(p);
     }
@@ -456,6 +479,7 @@ private:
     std::map<std::string, std::size_t> m_in_flight;
     std::vector<std::chrono::steady_clock::time_point> m_started;
     std::vector<std::size_t> m_running;
+    std::size_t m_total = 0;
     std::size_t m_done = 0;
 };
 
@@ -594,57 +618,100 @@ void gather_live(GatherContext& ctx) {
         jobs.back().system = builders[i]["systems"].empty() ? std::string("x86_64-linux") : builders[i]["systems"][0].get<std::string>();
         jobs.back().fetch_files = truth_possible && !builders[i].contains("remote");
     }
-    Schedule schedule(jobs, builders, indexes, ctx.options.progress);
     const std::size_t workers = worker_count(ctx.options.jobs, jobs.size());
     // The snapshots' memory together stays where 16 workers of 24 MiB each put it.
     const std::size_t snapshot_limit = std::max<std::size_t>(4u << 20, std::min<std::size_t>(24u << 20, (384u << 20) / workers));
-    auto worker = [&] {
-        for (std::size_t i; schedule.next(i);) {
-            Job& job = jobs[i];
-            // One budget for the whole builder: the X-ray, the ground truth and the file
-            // snapshot side by side. The snapshot's ssh logs in while the ground truth's does, and
-            // sends its script only once the ground truth has logged in (never otherwise).
-            const auto job_deadline = std::chrono::steady_clock::now() + deadline;
-            LoginSignal login;
-            std::thread truth, snapshot;
-            if (job.run_truth)
-                truth = std::thread([&job, &ctx, &login] {
-                    job.truth_result = probe::run_ground_truth(job.truth, ctx.options.cancel, [&login](bool in) { login.set(in); });
-                });
-            if (job.fetch_files && job.run_truth)
-                snapshot = std::thread([&job, &ctx, &login, job_deadline, snapshot_limit] {
-                    auto target = job.truth;
-                    target.deadline = std::chrono::duration_cast<std::chrono::milliseconds>(job_deadline - std::chrono::steady_clock::now());
-                    job.snapshot = probe::run_remote_script(
-                        target, builder_snapshot_script(), snapshot_limit, ctx.options.cancel,
-                        [&login, &ctx](std::chrono::steady_clock::time_point until) { return login.wait(until, ctx.options.cancel); });
-                });
-            job.xray_result = probe::run_xray(job.xray, ctx.options.cancel);
-            if (truth.joinable()) truth.join();
-            if (snapshot.joinable()) snapshot.join();
-            // What the doctor's own ssh would not run, the daemon's ssh must not run either.
-            if (job.build_test && job.build_test_refusal.empty() && job.truth_result.outcome == "refused")
-                job.build_test_refusal = job.truth_result.detail;
-            if (job.build_test && job.build_test_refusal.empty())
-                job.build = probe::run_build_test(job.machines_line, job.system,
-                                                  std::chrono::milliseconds(std::max<long long>(30000, 3 * job.xray.deadline.count())),
-                                                  ctx.options.cancel);
-            // The builder's files count only when OpenSSH logged in and every stage answered:
-            // after a stall the snapshot's shell may have stalled the same way.
-            const bool answered = job.truth_result.outcome != "timeout" && job.truth_result.outcome != "cancelled";
-            if (!job.fetch_files || !job.truth_result.started_seen || !answered) {
-                job.snapshot = {};
-            } else if (job.snapshot.timed_out) {
-                job.snapshot_out_of_time = true;
-                job.snapshot.output.clear();
-            }
-            schedule.finished(i);
+    auto probe_builder = [&](Job& job) {
+        job.snapshot = {};
+        job.snapshot_out_of_time = false;
+        job.build = {};
+        // One budget for the whole builder: the X-ray, the ground truth and the file
+        // snapshot side by side. The snapshot's ssh logs in while the ground truth's does, and
+        // sends its script only once the ground truth has logged in (never otherwise).
+        const auto job_deadline = std::chrono::steady_clock::now() + deadline;
+        LoginSignal login;
+        std::thread truth, snapshot;
+        if (job.run_truth)
+            truth = std::thread([&job, &ctx, &login] {
+                job.truth_result = probe::run_ground_truth(job.truth, ctx.options.cancel, [&login](bool in) { login.set(in); });
+            });
+        if (job.fetch_files && job.run_truth)
+            snapshot = std::thread([&job, &ctx, &login, job_deadline, snapshot_limit] {
+                auto target = job.truth;
+                target.deadline = std::chrono::duration_cast<std::chrono::milliseconds>(job_deadline - std::chrono::steady_clock::now());
+                job.snapshot = probe::run_remote_script(
+                    target, builder_snapshot_script(), snapshot_limit, ctx.options.cancel,
+                    [&login, &ctx](std::chrono::steady_clock::time_point until) { return login.wait(until, ctx.options.cancel); });
+            });
+        job.xray_result = probe::run_xray(job.xray, ctx.options.cancel);
+        if (truth.joinable()) truth.join();
+        if (snapshot.joinable()) snapshot.join();
+        job.probes_ended = std::chrono::steady_clock::now();
+        // What the doctor's own ssh would not run, the daemon's ssh must not run either.
+        if (job.build_test && job.build_test_refusal.empty() && job.truth_result.outcome == "refused")
+            job.build_test_refusal = job.truth_result.detail;
+        if (job.build_test && job.build_test_refusal.empty())
+            job.build = probe::run_build_test(job.machines_line, job.system,
+                                              std::chrono::milliseconds(std::max<long long>(30000, 3 * job.xray.deadline.count())),
+                                              ctx.options.cancel);
+        // The builder's files count only when OpenSSH logged in and every stage answered:
+        // after a stall the snapshot's shell may have stalled the same way.
+        const bool answered = job.truth_result.outcome != "timeout" && job.truth_result.outcome != "cancelled";
+        if (!job.fetch_files || !job.truth_result.started_seen || !answered) {
+            job.snapshot = {};
+        } else if (job.snapshot.timed_out) {
+            job.snapshot_out_of_time = true;
+            job.snapshot.output.clear();
         }
     };
-    std::vector<std::thread> pool;
-    for (std::size_t w = 0; w < workers; ++w) pool.emplace_back(worker);
-    schedule.wait_all_done();
-    for (auto& t : pool) t.join();
+    // Probes every job in `which` with `count` workers; returns those whose probe ran out of time
+    // while this machine was short of CPU (their share in first_shortage, or the note in cpu_retry
+    // when `again`).
+    auto probe_all = [&](const std::vector<std::size_t>& which, std::size_t count, bool again) {
+        Schedule schedule(jobs, builders, indexes, which, ctx.options.progress);
+        std::mutex starved_mutex;
+        std::vector<std::size_t> starved;
+        probe::CpuHistory cpu;
+        auto worker = [&] {
+            for (std::size_t i; schedule.next(i);) {
+                Job& job = jobs[i];
+                probe_builder(job);
+                // The last half of its deadline: where a starved ssh missed it, while a builder that
+                // hangs waits the same whatever the load of the first seconds.
+                const auto share = cpu.shortage_until(job.probes_ended - deadline / 2, job.probes_ended);
+                if (share && *share >= kShortOfCpu && ran_out_of_time(job) && !(ctx.options.cancel && ctx.options.cancel->load())) {
+                    std::lock_guard<std::mutex> lock(starved_mutex);
+                    starved.push_back(i);
+                    if (again)
+                        job.cpu_retry += "; the second probe was short of CPU too (" + percent(*share) +
+                                         "): what it says about the builder may be this machine's slowness";
+                    else
+                        job.first_shortage = *share;
+                }
+                schedule.finished(i);
+            }
+        };
+        std::vector<std::thread> pool;
+        for (std::size_t w = 0; w < count; ++w) pool.emplace_back(worker);
+        schedule.wait_all_done();
+        for (auto& t : pool) t.join();
+        std::sort(starved.begin(), starved.end());
+        return starved;
+    };
+    std::vector<std::size_t> all(jobs.size());
+    for (std::size_t j = 0; j < jobs.size(); ++j) all[j] = j;
+    const auto starved = probe_all(all, workers, false);
+    if (!starved.empty()) {
+        // Once more, with fewer at once: what starved the first probes was this machine's CPU.
+        const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+        const std::size_t again = std::max<std::size_t>(1, std::min({starved.size(), workers, std::max<std::size_t>(2, 2 * cores)}));
+        for (const auto j : starved)
+            jobs[j].cpu_retry = "the first probe ran out of time while this machine was short of CPU " +
+                                percent(jobs[j].first_shortage) + " of the last half of its deadline (" + std::to_string(workers) +
+                                " builders at once on " + std::to_string(cores) + " cores), so the builder was probed again with at most " +
+                                std::to_string(again) + " at once; the findings are the second probe's";
+        probe_all(starved, again, true);
+    }
     const bool vpn_up = vpn_interface_up();
     for (std::size_t j = 0; j < jobs.size(); ++j) {
         auto& b = builders[indexes[j]];

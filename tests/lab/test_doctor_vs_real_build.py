@@ -7,7 +7,8 @@ the X-ray, the OpenSSH ground truth and the file snapshot over SSH all run), pro
 builders concurrently. Then each builder gets a real `nix-build -j0` through it alone:
 - a builder whose real build succeeds must get no error from the doctor and the verdict "ok";
 - a builder whose real build fails (or hangs) must be named by the expected rule, as an error.
-The whole doctor run must end within its --timeout plus a margin, silent builders included.
+The whole doctor run must end within its --timeout plus a margin, silent builders included (twice
+the --timeout when builders were probed again because this machine was short of CPU).
 
 Run as root: `python3 tests/lab/test_doctor_vs_real_build.py BINARY [-k SUBSTRING]`.
 Prints one line per check, then `N passed, M failed`; exits non-zero when a check failed.
@@ -125,13 +126,16 @@ def run_scheme(binary: str, scheme: str, only: str) -> None:
         capture_facts(lab, binary, ["--timeout", str(TIMEOUT), "--jobs", "16"], f"live-{scheme}.json")
         rss = peak_rss_kb(err)
         check(f"{scheme}: doctor's peak memory {rss} kB (< {PEAK_RSS_KB} kB)", 0 < rss < PEAK_RSS_KB, err[-500:])
-        check(f"{scheme}: all {len(variants)} builders probed at once in {elapsed:.1f} s (< {TIMEOUT + MARGIN} s)",
-              elapsed < TIMEOUT + MARGIN)
         try:
             report = json.loads(out)
         except ValueError:
             check(f"{scheme}: doctor printed JSON", False, out[-2000:] + err[-2000:])
             return
+        # A builder whose first probe starved for CPU here (doctor.probed-again) gets a second one.
+        again = sorted(f["builder"] for f in report["findings"] if f["rule"] == "doctor.probed-again")
+        bound = TIMEOUT * (2 if again else 1) + MARGIN
+        check(f"{scheme}: all {len(variants)} builders probed at once in {elapsed:.1f} s (< {bound} s; "
+              f"{len(again)} probed again, this machine being short of CPU)", elapsed < bound, "\n".join(again))
         for variant in variants:
             b = lab.builders[names[variant]]
             hangs = b.variant.outcome == "hang"
@@ -177,6 +181,54 @@ def run_build_test(binary: str) -> None:
         check(f"--build-test: untrusted builder's build failed and is reported ({sorted(bad_rules)})",
               stages.get(bad_uri, {}).get("build") == "failed" and "remote.build-test-failed" in bad_rules,
               json.dumps(report, indent=1)[:3000])
+
+
+def run_cpu_shortage(binary: str) -> None:
+    """A healthy builder probed while this machine is short of CPU (busy loops beside the doctor
+    starve its ssh) must not be called broken. Its first probe runs out of time while the loops
+    run; the doctor probes the builder again once they have ended, and says so (an info).
+    Each loop has its own session, as the doctor's ssh has: under the kernel's autogroup
+    scheduling every session gets a fair share, so it takes dozens of them to starve one ssh."""
+    timeout = 3
+    with L.Lab() as lab:
+        lab.add_builder("cpu-ok", "healthy-root", scheme="ssh-ng")
+        lab.start()
+        uri = lab.builders["cpu-ok"].uri
+        cmd = [binary, "--format", "json", "--timeout", str(timeout)]
+        rc, out, err = lab.client_exec(cmd, timeout=60)
+        check(f"cpu-shortage control: doctor ran without busy loops ({rc})", rc == 0, err[-1500:] + out[-1500:])
+        quiet = json.loads(out) if rc == 0 else {"findings": []}
+        check("cpu-shortage control: probed once (no doctor.probed-again)",
+              not any(f["rule"] == "doctor.probed-again" for f in quiet["findings"]), out[-1500:])
+        loops = 32 * (os.cpu_count() or 1)
+        # The loops begin once the doctor's probe has, and all end at one time a little after its
+        # first deadline (a launcher starved like the rest starts them late, never ends them late).
+        until = int((timeout + 0.3) * 1e6)
+        loop = "while (( ${EPOCHREALTIME/./} < END )); do :; done"
+        busy = ["bash", "-c", f"export END=$(( ${{EPOCHREALTIME/./}} + {until} )); "
+                f"(sleep 0.1; for i in $(seq {loops}); do setsid bash -c '{loop}' & done; wait) & "
+                "\"$@\"; rc=$?; wait; exit $rc", "busy", *cmd]
+        start = time.monotonic()
+        rc, out, err = lab.client_exec(busy, timeout=60)
+        elapsed = time.monotonic() - start
+        try:
+            report = json.loads(out)
+        except ValueError:
+            check("cpu-shortage: doctor printed JSON", False, out[-2000:] + err[-2000:])
+            return
+        findings = [f for f in report["findings"] if f.get("builder") == uri]
+        errors = sorted(f["rule"] for f in findings if f["severity"] == "error")
+        verdict = next((x["verdict"] for x in report["builders"] if x["uri"] == uri), "missing")
+        again = [f["message"] for f in findings if f["rule"] == "doctor.probed-again"]
+        check(f"cpu-shortage: healthy builder ok under busy loops (rc {rc}, {verdict}, {errors})",
+              rc == 0 and verdict == "ok" and not errors, json.dumps(findings, indent=1)[:3000])
+        check("cpu-shortage: doctor.probed-again says the first probe ran out of time short of CPU",
+              any("ran out of time" in m and "short of CPU" in m and "probed again" in m for m in again),
+              json.dumps(findings, indent=1)[:3000])
+        bound = 2 * timeout + MARGIN
+        check(f"cpu-shortage: within two --timeout and a margin ({elapsed:.1f} s < {bound} s)", elapsed < bound)
+        real_ok, real_out = lab.real_build("cpu-ok", timeout=30)
+        check("cpu-shortage: the real build through it succeeds", real_ok, real_out[-1500:])
 
 
 def _read(path: str) -> bytes:
@@ -312,6 +364,8 @@ def main() -> int:
         run_scheme(binary, scheme, args.k)
     if not args.k or "build-test" in args.k:
         run_build_test(binary)
+    if not args.k or "cpu-shortage" in args.k:
+        run_cpu_shortage(binary)
     if not args.k or "red-team" in args.k:
         run_red_team(binary)
     print(f"{passed} passed, {failed} failed")
