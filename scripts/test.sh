@@ -8,14 +8,16 @@ logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 # Counts for the closing line: "N passed" from every runner below.
 count() { grep -oE "$2" "$logs/$1" | grep -oE '[0-9]+' | awk 'NR == 1'; }
+# Each stage's heading says how long the run has taken so far.
+stage() { echo "== $1 (at ${SECONDS} s)"; }
 scripts/install-deps.sh --test
 
-echo "== build and unit tests"
+stage "build and unit tests"
 scripts/build.sh build
 (cd build && ctest --output-on-failure -j"$(nproc)") | tee "$logs/ctest" | grep -vE '^ +(Start|[0-9]+/[0-9]+ Test)'
 
 
-echo "== real builders: the lab self-test, then the doctor against real builds (needs root)"
+stage "real builders: the lab self-test, then the doctor against real builds (needs root)"
 python3 tests/lab/test_lab_ground_truth.py --no-logs | tee "$logs/lab"
 python3 tests/lab/test_doctor_vs_real_build.py build/nix-builder-doctor | tee "$logs/doctor-lab"
 python3 tests/lab/test_report_formats.py build/nix-builder-doctor | tee "$logs/formats-lab"
@@ -23,30 +25,38 @@ python3 tests/lab/test_route_vs_real_build.py build/nix-builder-doctor | tee "$l
 python3 tests/lab/test_explain_check.py build/nix-builder-doctor | tee "$logs/explain-check-lab"
 python3 tests/lab/test_next_generation.py build/nix-builder-doctor | tee "$logs/next-lab"
 
-echo "== packaging: the Nix files (real nix-instantiate, stand-in nixpkgs), man page, completions, the .deb"
+stage "packaging: the Nix files (real nix-instantiate, stand-in nixpkgs), man page, completions, the .deb"
 python3 tests/packaging/test_packaging.py build | tee "$logs/packaging"
 DEB_BUILD_DIR=build scripts/test-deb.sh | tee "$logs/deb"
 
-echo "== unit tests under ASan/UBSan"
+stage "unit tests under ASan/UBSan"
 scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DNBD_SANITIZE=ON
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j"$(nproc)") |
   tee "$logs/asan" | grep -vE '^ +(Start|[0-9]+/[0-9]+ Test)'
 
 
-echo "== fuzzers (${FUZZ_SECONDS:-20} s each)"
+stage "fuzzers (${FUZZ_SECONDS:-20} s each, $(nproc) at once)"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DNBD_FUZZ=ON -DNBD_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
 targets=$(cd tests/fuzz && ls fuzz_*.cpp | sed 's/\.cpp$//')
 # shellcheck disable=SC2086
 cmake --build build-fuzz -j"$(nproc)" --target $targets
-for target in $(printf 'build-fuzz/%s ' $targets); do
-  name=$(basename "$target")
-  corpus=tests/fuzz/corpus/${name#fuzz_}
+# One fuzzer: its corpus copied to a scratch folder; its last lines printed in one piece; its
+# status returned (a crash fails the run).
+run_fuzzer() {
+  local name=$1 work status=0 out
   work=$(mktemp -d)
-  [ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
-  echo "-- $name"
-  "$target" -max_total_time="${FUZZ_SECONDS:-20}" -max_len=4096 -timeout=10 -rss_limit_mb=2048 "$work" 2>&1 | tail -n 2
+  [ -d "tests/fuzz/corpus/${name#fuzz_}" ] && cp -r "tests/fuzz/corpus/${name#fuzz_}"/. "$work"/
+  "build-fuzz/$name" -max_total_time="${FUZZ_SECONDS:-20}" -max_len=4096 -timeout=10 -rss_limit_mb=2048 "$work" \
+    >"$logs/fuzz-$name" 2>&1 || status=$?
   rm -rf "$work"
-done
+  out=$(printf -- '-- %s\n' "$name"; tail -n 2 "$logs/fuzz-$name")
+  printf '%s\n' "$out"
+  return "$status"
+}
+export -f run_fuzzer
+export logs
+# shellcheck disable=SC2086
+printf '%s\n' $targets | xargs -P "$(nproc)" -I{} bash -c 'run_fuzzer "$1"' _ {}
 fuzzers=$(ls tests/fuzz/fuzz_*.cpp | wc -l)
 unit=$(count ctest 'out of [0-9]+')
 lab=$(count lab '[0-9]+ passed')
@@ -59,4 +69,5 @@ packaging=$(count packaging '[0-9]+ passed')
 deb=$(count deb '[0-9]+ passed')
 asan=$(count asan 'out of [0-9]+')
 echo "== all tests passed: $unit unit and golden, $lab lab, $doctor_lab doctor-vs-real-build, $formats_lab report-format checks, $route_lab route-vs-real-build, $explain_check_lab explain --check, $next_lab next-generation checks, $packaging packaging, $deb .deb checks, $asan under ASan/UBSan, $fuzzers fuzzers"
+echo "took ${SECONDS} s"
 echo "summary: $((unit + lab + doctor_lab + formats_lab + route_lab + explain_check_lab + next_lab + packaging + deb + asan + fuzzers)) passed, 0 failed"
