@@ -36,7 +36,7 @@ scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DNBD_SANITIZE=ON
 
 
 stage "fuzzers (${FUZZ_SECONDS:-20} s each, $(nproc) at once)"
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -DNBD_FUZZ=ON -DNBD_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DNBD_FUZZ=ON -DNBD_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g1" >/dev/null
 targets=$(cd tests/fuzz && ls fuzz_*.cpp | sed 's/\.cpp$//')
 # shellcheck disable=SC2086
 cmake --build build-fuzz -j"$(nproc)" --target $targets
