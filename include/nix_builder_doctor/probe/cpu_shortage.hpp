@@ -2,7 +2,7 @@
 // machine's tasks waited for a CPU most of that time may have been starved here (dozens of ssh
 // key exchanges at once on two cores), not stalled on the builder: such a builder is probed
 // again before anything is said about it. Read from the kernel's pressure stall information
-// (the doctor's own cgroup's cpu.pressure, which counts a CPU quota's throttling too, else
+// (the doctor's own cgroup's cpu.pressure, else
 // /proc/pressure/cpu), else from the busy share of /proc/stat. Reads only; bounded reads.
 #pragma once
 
