@@ -4,6 +4,8 @@
 #include <fstream>
 #include <vector>
 
+#include "nix_builder_doctor/util/strings.hpp"
+
 namespace nbd::probe {
 
 namespace {
@@ -26,26 +28,9 @@ std::optional<std::uint64_t> to_number(std::string_view s) {
     return v;
 }
 
-std::vector<std::string_view> words(std::string_view line) {
-    std::vector<std::string_view> out;
-    std::size_t i = 0;
-    while (i < line.size()) {
-        while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-        const std::size_t start = i;
-        while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
-        if (i > start) out.push_back(line.substr(start, i - start));
-    }
-    return out;
-}
-
 std::string_view first_line_starting(std::string_view text, std::string_view prefix) {
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        const std::size_t end = std::min(text.find('\n', pos), text.size());
-        const auto line = text.substr(pos, end - pos);
-        if (line.substr(0, prefix.size()) == prefix) return line;
-        pos = end + 1;
-    }
+    for (const auto line : util::split_lines(text))
+        if (util::starts_with(line, prefix)) return line;
     return {};
 }
 
@@ -53,13 +38,13 @@ std::string_view first_line_starting(std::string_view text, std::string_view pre
 
 std::optional<std::uint64_t> parse_pressure_some_total(std::string_view text) {
     const auto line = first_line_starting(text, "some ");
-    for (const auto w : words(line))
-        if (w.substr(0, 6) == "total=") return to_number(w.substr(6));
+    for (const auto& w : util::split_tokens(line, " \t"))
+        if (w.rfind("total=", 0) == 0) return to_number(std::string_view(w).substr(6));
     return std::nullopt;
 }
 
 std::optional<CpuTimes> parse_proc_stat(std::string_view text) {
-    const auto parts = words(first_line_starting(text, "cpu "));
+    const auto parts = util::split_tokens(first_line_starting(text, "cpu "), " \t");
     // cpu user nice system idle iowait irq softirq steal [guest guest_nice]: guest time is
     // already counted in user and nice.
     if (parts.size() < 5) return std::nullopt;
