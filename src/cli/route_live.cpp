@@ -1,6 +1,7 @@
 #include "nix_builder_doctor/cli/route_live.hpp"
 
 #include <algorithm>
+#include <string>
 
 namespace nbd::cli {
 namespace {
@@ -30,6 +31,14 @@ const engine::Finding* explaining(const std::vector<const engine::Finding*>& err
     return nullptr;
 }
 
+// No rule explains the failure: the stage and outcome, and what the remote side said, if anything.
+std::string unexplained_failure(const nlohmann::json& builder, const std::string& stage, const std::string& outcome) {
+    std::string said = builder.value("/live/ground_truth/remote_error"_json_pointer, std::string());
+    if (said.empty()) said = builder.value("/live/ground_truth/ssh_error"_json_pointer, std::string());
+    if (said.size() > 300) said = said.substr(0, 300) + "...";
+    return "the connection fails (" + stage + ": " + outcome + (said.empty() ? "" : ": " + said) + ")";
+}
+
 }  // namespace
 
 void mark_live(std::vector<route::Machine>& machines, const nlohmann::json& facts, const std::vector<engine::Finding>& findings) {
@@ -55,7 +64,7 @@ void mark_live(std::vector<route::Machine>& machines, const nlohmann::json& fact
         if (!failed_stage.empty()) {
             m.live = route::Live::connect_fails;
             const auto* why = explaining(errors, failed_stage);
-            m.live_reason = why ? why->title + " [" + why->rule + "]" : "the connection fails (" + failed_stage + ": " + outcome_text + ")";
+            m.live_reason = why ? why->title + " [" + why->rule + "]" : unexplained_failure(builders[i], failed_stage, outcome_text);
             continue;
         }
         const auto fatal = std::find_if(errors.begin(), errors.end(), [](const engine::Finding* f) { return after_accept(f->rule); });

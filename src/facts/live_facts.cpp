@@ -411,10 +411,11 @@ private:
 // progress hook, under one mutex, when a builder starts and ends, and on a tick while waiting.
 class Schedule {
 public:
-    // Hands out the jobs numbered in `which`, in that order.
+    // Hands out the jobs numbered in `which`, in that order. The progress counts every job: those
+    // not in `which` (a second pass re-probes a few) are done already.
     Schedule(const std::vector<Job>& jobs, const nlohmann::json& builders, const std::vector<std::size_t>& indexes,
              const std::vector<std::size_t>& which, std::function<void(const LiveProgress&)> progress)
-        : m_progress(std::move(progress)), m_started(jobs.size()), m_total(which.size()) {
+        : m_progress(std::move(progress)), m_started(jobs.size()), m_done_before(jobs.size() - which.size()), m_total(which.size()) {
         for (std::size_t j = 0; j < jobs.size(); ++j) {
             m_endpoint.push_back(jobs[j].xray.host + ":" + std::to_string(jobs[j].xray.port));
             m_name.push_back(builders[indexes[j]].value("host", jobs[j].xray.host));
@@ -466,8 +467,8 @@ private:
     void tell() {
         if (!m_progress) return;
         LiveProgress p;
-        p.done = m_done;
-        p.total = m_total;
+        p.done = m_done_before + m_done;
+        p.total = m_done_before + m_total;
         for (const auto j : m_running) p.running.push_back({m_name[j], m_started[j]});  // oldest first
         m_progress(p);
     }
@@ -479,6 +480,7 @@ private:
     std::map<std::string, std::size_t> m_in_flight;
     std::vector<std::chrono::steady_clock::time_point> m_started;
     std::vector<std::size_t> m_running;
+    std::size_t m_done_before = 0;
     std::size_t m_total = 0;
     std::size_t m_done = 0;
 };

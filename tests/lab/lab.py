@@ -873,17 +873,20 @@ class Lab:
                        "nix-daemon of")
             # Nix 2.8 initialises a new store on its first connections, and two at once race
             # ("creating symlink ... gcroots/profiles: File exists", the second client reset).
-            # Real stores are initialised long before; the lab's are new, so open each once.
+            # Real stores are initialised long before; the lab's are new, so open each once
+            # (a root builder's too: its nix-store opens the store itself, with the same race).
             self._open_store_once(client, max(1.0, deadline - time.monotonic()), required=True)
             for b, node in pending:
-                if b.variant.listener == "sshd" and b.user != "root":
-                    self._open_store_once(node, max(1.0, deadline - time.monotonic()), required=False)
+                if b.variant.listener == "sshd":
+                    self._open_store_once(node, max(1.0, deadline - time.monotonic()), required=False,
+                                          env={"NIX_REMOTE": ""} if b.user == "root" else None)
         except BaseException:
             self.stop()
             raise
 
-    def _open_store_once(self, node: _Node, timeout: float, required: bool) -> None:
-        rc, out, err = self._exec_in(node, ["nix-store", "--gc", "--print-roots"], timeout, None)
+    def _open_store_once(self, node: _Node, timeout: float, required: bool,
+                         env: Optional[Dict[str, str]] = None) -> None:
+        rc, out, err = self._exec_in(node, ["nix-store", "--gc", "--print-roots"], timeout, env)
         if rc != 0 and required:
             raise LabError(f"nix-daemon of {node.name}: the first store connection failed ({rc}): {err[-500:]}")
 
