@@ -38,7 +38,7 @@ bool has_quote_at_edge(const std::string& token) {
     return !token.empty() && (is_quote(token.front()) || is_quote(token.back()));
 }
 
-std::string strip_quotes(std::string t) {
+std::string strip_surrounding_quotes(std::string t) {
     while (!t.empty() && is_quote(t.front())) t.erase(t.begin());
     while (!t.empty() && is_quote(t.back())) t.pop_back();
     return t;
@@ -58,7 +58,7 @@ std::string quoted_effect(const parse::NixConfAssignment& a) {
             return "Nix rejects it ('" + a.canonical + "' has invalid value '" + shown(a.value) +
                    "'), so every Nix command fails until the quotes are removed";
         return "Nix keeps the quotes as part of the value, so " + a.canonical + " is '" + shown(a.value) +
-               "', not '" + shown(strip_quotes(a.value)) + "'";
+               "', not '" + shown(strip_surrounding_quotes(a.value)) + "'";
     }
     std::vector<std::string> affected;
     std::vector<std::string> meant;
@@ -70,7 +70,7 @@ std::string quoted_effect(const parse::NixConfAssignment& a) {
                 continue;
             }
             affected.push_back("'" + shown(t) + "'");
-            meant.push_back(shown(strip_quotes(t)));
+            meant.push_back(shown(strip_surrounding_quotes(t)));
         }
     const std::string tail = more ? " and " + std::to_string(more) + " more" : "";
     const std::string entries = util::join(affected, ", ") + tail;

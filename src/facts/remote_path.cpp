@@ -27,7 +27,7 @@ bool is_nix_directory(const std::string& dir) {
            util::ends_with(dir, "/.nix-profile/bin") || util::starts_with(dir, "/nix/store/");
 }
 
-std::string strip_quotes(std::string s) {
+std::string remove_quote_characters(std::string s) {
     s.erase(std::remove(s.begin(), s.end(), '\''), s.end());
     s.erase(std::remove(s.begin(), s.end(), '"'), s.end());
     return s;
@@ -77,7 +77,7 @@ struct Scan {
             const auto words = util::split_tokens(line, " \t;");
             for (std::size_t i = 0; i + 1 < words.size(); ++i) {
                 if (words[i] != "." && words[i] != "source") continue;
-                const std::string target = strip_quotes(words[i + 1]);
+                const std::string target = remove_quote_characters(words[i + 1]);
                 if (target.find('$') != std::string::npos ||
                     target.find('`') != std::string::npos) {
                     if (unknown.empty())

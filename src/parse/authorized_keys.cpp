@@ -6,12 +6,6 @@
 namespace nbd::parse {
 namespace {
 
-constexpr std::string_view kSpaceTab = " \t";
-
-std::string_view skip_blanks(std::string_view s) {
-    const auto pos = s.find_first_not_of(kSpaceTab);
-    return pos == std::string_view::npos ? std::string_view{} : s.substr(pos);
-}
 
 // sshkey_advance_past_options: the end of the first unquoted blank; npos for an unterminated
 // quote.
@@ -36,7 +30,7 @@ std::string no_key_reason(std::string_view line, std::string_view key_text, bool
                "file)";
     if (util::starts_with(line, "---- BEGIN SSH2") || util::starts_with(line, "---- END SSH2"))
         return "RFC 4716 (SSH2) key text; convert it with `ssh-keygen -i -f FILE`";
-    const auto first = line.substr(0, line.find_first_of(kSpaceTab));
+    const auto first = line.substr(0, line.find_first_of(util::kSpaceTab));
     const auto comma = first.rfind(',');
     if (comma != std::string_view::npos && find_key_type(first.substr(comma + 1)))
         return "the options run into the key type: put a blank before '" +
@@ -64,7 +58,7 @@ AuthorizedKeyEntry parse_line(std::string_view line, int line_number, bool expla
         entry.error = "unterminated quote in the options";
         return entry;
     }
-    const std::string_view key_text = skip_blanks(line.substr(options_end));
+    const std::string_view key_text = util::trim_start(line.substr(options_end), util::kSpaceTab);
     PublicKeyResult with_options =
         key_text.empty() ? PublicKeyResult{std::nullopt, ""} : parse_public_key(key_text, false);
     if (!with_options) {
@@ -91,7 +85,7 @@ AuthorizedKeys parse_authorized_keys(std::string_view text, std::string_view fil
     std::size_t unreported = 0;
     for (auto raw : util::split_lines(text)) {
         ++line_number;
-        const std::string_view line = util::trim(skip_blanks(raw));
+        const std::string_view line = util::trim(util::trim_start(raw, util::kSpaceTab));
         if (line.empty() || line.front() == '#') continue;
         const bool report = result.diagnostics.size() < kMaxLineErrors;
         std::string diagnostic;

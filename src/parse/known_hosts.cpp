@@ -7,16 +7,10 @@
 namespace nbd::parse {
 namespace {
 
-constexpr std::string_view kSpaceTab = " \t";
 constexpr std::string_view kIgnored = "; ssh ignores this line";
 constexpr std::size_t kSaltBytes = 20;        // SHA-1 HMAC key length
 constexpr std::size_t kMaxSaltBase64 = 1024;  // extract_salt sanity check
 constexpr std::size_t kMaxMarker = 31;        // check_markers' char marker[32]
-
-std::string_view skip_blanks(std::string_view s) {
-    const auto pos = s.find_first_not_of(kSpaceTab);
-    return pos == std::string_view::npos ? std::string_view{} : s.substr(pos);
-}
 
 std::string shorten(std::string_view s) {
     return s.size() <= 40 ? std::string(s) : std::string(s.substr(0, 37)) + "...";
@@ -53,7 +47,7 @@ bool read_marker(std::string_view& rest, KnownHostEntry& entry) {
                     " (ssh ends a marker at the first space of the line; use a space, not a tab)";
             return false;
         }
-        rest = skip_blanks(rest.substr(end));
+        rest = util::trim_start(rest.substr(end), util::kSpaceTab);
     }
     return true;
 }
@@ -132,13 +126,13 @@ KnownHostEntry parse_line(std::string_view rest, int line_number, bool explain) 
     entry.line = line_number;
     if (!read_marker(rest, entry)) return entry;
 
-    const auto hosts_end = rest.find_first_of(kSpaceTab);
+    const auto hosts_end = rest.find_first_of(util::kSpaceTab);
     entry.hosts = std::string(rest.substr(0, hosts_end));
     if (hosts_end == std::string_view::npos) {
         entry.error = "truncated line: no key after the host names";
         return entry;
     }
-    const std::string_view key_text = skip_blanks(rest.substr(hosts_end));
+    const std::string_view key_text = util::trim_start(rest.substr(hosts_end), util::kSpaceTab);
     if (key_text.empty() || key_text.front() == '#') {
         entry.error = "truncated line: no key after the host names";
         return entry;
@@ -154,7 +148,7 @@ KnownHostEntry parse_line(std::string_view rest, int line_number, bool explain) 
         entry.patterns = util::split_fields(entry.hosts, ',');
     }
 
-    const std::string_view type = key_text.substr(0, key_text.find_first_of(kSpaceTab));
+    const std::string_view type = key_text.substr(0, key_text.find_first_of(util::kSpaceTab));
     if (!type.empty() && type.size() < 8 && util::parse_unsigned(type)) {
         entry.error = "SSH protocol 1 RSA key (not supported since OpenSSH 7.4)";
         return entry;
@@ -178,7 +172,7 @@ KnownHosts parse_known_hosts(std::string_view text, std::string_view file) {
     std::size_t unreported = 0;
     for (auto line : util::split_lines(text)) {
         ++line_number;
-        const std::string_view rest = skip_blanks(line);
+        const std::string_view rest = util::trim_start(line, util::kSpaceTab);
         if (rest.empty() || rest.front() == '#') continue;
         const bool report = result.diagnostics.size() < kMaxLineErrors;
         KnownHostEntry entry = parse_line(rest, line_number, report);

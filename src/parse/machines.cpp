@@ -19,7 +19,7 @@ constexpr std::size_t kMaxBytes = 64u << 20;
 constexpr std::size_t kMaxQuoted = 256;
 // Bounds on what hostile input can make us keep (real lists have a few dozen builders).
 constexpr std::size_t kMaxMachines = 10000;
-constexpr std::size_t kMaxErrors = 1000;
+constexpr std::size_t kMaxMachinesErrors = 1000;
 constexpr std::size_t kMaxQuirks = 1000;
 constexpr std::size_t kMaxKeptColumns = 64;
 
@@ -43,9 +43,9 @@ std::vector<std::string> split_columns(std::string_view entry, std::size_t keep,
 
 void add_error(std::vector<Diagnostic>& errors, const std::string& file, int line,
                std::string message) {
-    if (errors.size() < kMaxErrors) {
+    if (errors.size() < kMaxMachinesErrors) {
         errors.push_back({file, line, std::move(message)});
-    } else if (errors.size() == kMaxErrors) {
+    } else if (errors.size() == kMaxMachinesErrors) {
         errors.push_back({file, line, "too many errors; further ones are not reported"});
     }
 }
@@ -333,9 +333,9 @@ Machines parse_machines(std::string_view spec, const std::string& origin, int or
     Machines out;
     Expander expander{includes, out};
     expander.expand(spec, origin, origin_line, 0);
-    if (out.errors.size() > kMaxErrors) {
+    if (out.errors.size() > kMaxMachinesErrors) {
         const auto& cut = out.errors.back();
-        out.limits.push_back({"errors reported", kMaxErrors, cut.file, cut.line,
+        out.limits.push_back({"errors reported", kMaxMachinesErrors, cut.file, cut.line,
                               "errors from this line on are not reported"});
     }
     return out;

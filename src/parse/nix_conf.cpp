@@ -17,7 +17,7 @@ constexpr int kMaxIncludedFiles = 256;
 constexpr std::size_t kMaxIncludedBytes = 64u << 20;
 constexpr std::size_t kMaxQuotedLine = 256;
 // Bounds on what hostile input can make us keep (real files have a few dozen lines).
-constexpr std::size_t kMaxErrors = 1000;
+constexpr std::size_t kMaxNixConfErrors = 1000;
 constexpr std::size_t kMaxAssignments = 100000;
 constexpr std::size_t kMaxWords = 100000;  // per line
 
@@ -101,18 +101,18 @@ struct Reader {
     }
 
     void error(const std::string& file, int line, std::string message) {
-        if (conf.errors.size() < kMaxErrors) {
+        if (conf.errors.size() < kMaxNixConfErrors) {
             conf.errors.push_back({file, line, std::move(message)});
-        } else if (conf.errors.size() == kMaxErrors) {
+        } else if (conf.errors.size() == kMaxNixConfErrors) {
             conf.errors.push_back({file, line, "too many errors; further ones are not reported"});
-            limit("errors reported", kMaxErrors, file, line,
+            limit("errors reported", kMaxNixConfErrors, file, line,
                   "errors from this line on are not reported");
         }
     }
 
     void syntax_error(const std::string& file, int line_no, std::string_view line,
                       const std::vector<std::string>& tokens) {
-        if (conf.errors.size() > kMaxErrors) return;  // past the cut-off: nothing is kept
+        if (conf.errors.size() > kMaxNixConfErrors) return;  // past the cut-off: nothing is kept
         std::string msg =
             "illegal configuration line '" + quoted_line(line) + "' in '" + file + "'";
         const auto eq = tokens[0].find('=');
@@ -139,7 +139,7 @@ struct Reader {
             resolved_it = resolved.emplace(std::move(key), nix_resolve_path(target, nix_dir_of(from))).first;
         const std::string& path = resolved_it->second;
         if (std::find(stack.begin(), stack.end(), path) != stack.end()) {
-            if (conf.errors.size() <= kMaxErrors)  // past the cut-off nothing is kept
+            if (conf.errors.size() <= kMaxNixConfErrors)  // past the cut-off nothing is kept
                 error(from, line_no,
                       "include cycle: '" + path +
                           "' is already being read (Nix recurses until it crashes)");

@@ -13,7 +13,7 @@ using detail::NixTok;
 using detail::NixToken;
 
 constexpr std::size_t kMaxListed = 1000;
-constexpr std::size_t kMaxErrors = 20;
+constexpr std::size_t kMaxModuleErrors = 20;
 // Nix's bison parser gives up at this depth ("memory exhausted"); so do we.
 constexpr std::size_t kMaxDepth = 10000;
 
@@ -220,7 +220,7 @@ class BodyAnalyser {
     }
 
     void error(int line, std::string message) {
-        if (m_h.errors.size() < kMaxErrors)
+        if (m_h.errors.size() < kMaxModuleErrors)
             m_h.errors.push_back({m_h.file, line, std::move(message)});
     }
 

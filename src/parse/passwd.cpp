@@ -11,7 +11,7 @@
 namespace nbd::parse {
 namespace {
 
-constexpr std::size_t kMaxErrors = 1000;
+constexpr std::size_t kMaxPasswdErrors = 1000;
 constexpr std::size_t kMaxQuoted = 128;
 
 std::string quoted(std::string_view s) {
@@ -21,9 +21,9 @@ std::string quoted(std::string_view s) {
 
 void add_error(std::vector<Diagnostic>& errors, const std::string& file, int line,
                std::string message) {
-    if (errors.size() < kMaxErrors) {
+    if (errors.size() < kMaxPasswdErrors) {
         errors.push_back({file, line, std::move(message)});
-    } else if (errors.size() == kMaxErrors) {
+    } else if (errors.size() == kMaxPasswdErrors) {
         errors.push_back({file, line, "too many errors; further ones are not reported"});
     }
 }

@@ -9,7 +9,6 @@
 namespace nbd::parse {
 namespace {
 
-constexpr std::string_view kSpaceTab = " \t";
 
 PublicKeyResult failure(std::string message) {
     return PublicKeyResult{std::nullopt, std::move(message)};
@@ -32,7 +31,7 @@ std::string explain_unknown_type(std::string_view token) {
                    key.key->type + " key";
         const std::string decoded = util::to_string(*blob);
         const std::string_view inner = util::trim(decoded);
-        const auto space = inner.find_first_of(kSpaceTab);
+        const auto space = inner.find_first_of(util::kSpaceTab);
         if (space != std::string_view::npos && find_key_type(inner.substr(0, space)))
             return "the field is base64 of a whole key line ('" +
                    std::string(inner.substr(0, space)) + " AAAA...'); decode it first";
@@ -62,7 +61,7 @@ std::string explain_unknown_type(std::string_view token) {
 PublicKeyResult parse_public_key(std::string_view line, bool explain_errors) {
     line = util::trim(line);
     if (line.empty()) return failure("empty key line");
-    const auto type_end = line.find_first_of(kSpaceTab);
+    const auto type_end = line.find_first_of(util::kSpaceTab);
     const std::string_view type = line.substr(0, type_end);
     const KeyTypeInfo* info = find_key_type(type);
     if (info == nullptr)
@@ -72,8 +71,8 @@ PublicKeyResult parse_public_key(std::string_view line, bool explain_errors) {
     if (type_end == std::string_view::npos)
         return failure("key type '" + std::string(type) + "' is not followed by a key");
 
-    std::string_view rest = util::trim(line.substr(type_end), kSpaceTab);
-    const auto b64_end = rest.find_first_of(kSpaceTab);
+    std::string_view rest = util::trim(line.substr(type_end), util::kSpaceTab);
+    const auto b64_end = rest.find_first_of(util::kSpaceTab);
     const std::string_view b64 = rest.substr(0, b64_end);
     const std::string_view comment =
         b64_end == std::string_view::npos ? std::string_view{} : util::trim(rest.substr(b64_end));

@@ -16,7 +16,7 @@ constexpr std::size_t kMaxEcPointBytes = (528 * 2 / 8) + 1;  // SSHBUF_MAX_ECPOI
 constexpr std::size_t kMaxPrincipals = 256;                  // SSHKEY_CERT_MAX_PRINCIPALS
 constexpr unsigned kRsaMinimumBits = 1024;                   // SSH_RSA_MINIMUM_MODULUS_SIZE
 
-PublicKeyResult failure(std::string message) {
+PublicKeyResult blob_failure(std::string message) {
     return PublicKeyResult{std::nullopt, std::move(message)};
 }
 
@@ -161,28 +161,28 @@ std::string read_certificate(SshReader& r, Certificate& cert) {
 PublicKeyResult parse_blob(ByteSpan blob, bool allow_cert) {
     SshReader r(blob);
     std::string name;
-    if (!r.read_cstring(name)) return failure(wire_error(r, "key type"));
+    if (!r.read_cstring(name)) return blob_failure(wire_error(r, "key type"));
     const KeyTypeInfo* info = find_key_type(name);
-    if (info == nullptr) return failure("unknown key type '" + name + "' in key blob");
+    if (info == nullptr) return blob_failure("unknown key type '" + name + "' in key blob");
     if (info->certificate && !allow_cert)
-        return failure("a certificate cannot sign another certificate");
+        return blob_failure("a certificate cannot sign another certificate");
 
     PublicKey key;
     key.type = std::string(info->canonical);
     key.plain_type = std::string(info->plain);
     key.short_type = std::string(info->short_name);
-    if (info->certificate && !r.skip_string()) return failure(wire_error(r, "certificate nonce"));
+    if (info->certificate && !r.skip_string()) return blob_failure(wire_error(r, "certificate nonce"));
 
     SshWriter plain;
     plain.put_string(info->plain);
-    if (auto error = read_key_fields(r, *info, plain, key); !error.empty()) return failure(error);
+    if (auto error = read_key_fields(r, *info, plain, key); !error.empty()) return blob_failure(error);
     if (info->certificate) {
         Certificate cert;
-        if (auto error = read_certificate(r, cert); !error.empty()) return failure(error);
+        if (auto error = read_certificate(r, cert); !error.empty()) return blob_failure(error);
         key.certificate = std::move(cert);
     }
     if (r.remaining() != 0)
-        return failure(std::to_string(r.remaining()) +
+        return blob_failure(std::to_string(r.remaining()) +
                        " bytes of trailing data after the key in the blob");
 
     key.blob.assign(blob.begin(), blob.end());

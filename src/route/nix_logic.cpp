@@ -5,29 +5,31 @@
 namespace nbd::route {
 namespace {
 
-bool at_least(const NixLogic& l, int major, int minor) { return l.major > major || (l.major == major && l.minor >= minor); }
-
 void apply_version_rules(NixLogic& l) {
     const bool lix = l.flavor == "Lix";
-    l.builtin_any = lix || at_least(l, 2, 4);
+    l.builtin_any = lix || l.at_least(2, 4);
     // Lix forked from Nix 2.18 with the 2.20 machine changes (float speed factors, sorted systems).
-    l.integer_speed = !lix && !at_least(l, 2, 20);
-    l.listing = lix || at_least(l, 2, 4);
-    l.brackets = lix || at_least(l, 2, 12);
-    l.sorted_systems = lix || at_least(l, 2, 20);
-    l.max_jobs_in_could = lix || at_least(l, 2, 14);
+    l.integer_speed = !lix && !l.at_least(2, 20);
+    l.listing = lix || l.at_least(2, 4);
+    l.brackets = lix || l.at_least(2, 12);
+    l.sorted_systems = lix || l.at_least(2, 20);
+    l.max_jobs_in_could = lix || l.at_least(2, 14);
     l.lix_slot_names = lix;
-    l.no_local_features = !lix && !at_least(l, 2, 2);
+    l.no_local_features = !lix && !l.at_least(2, 2);
 }
 
 std::string logic_era(const NixLogic& l) {
     if (l.flavor == "Lix") return "Lix's build hook (Nix 2.20-style machine choice)";
-    if (!at_least(l, 2, 4)) return "the build hook of Nix 2.0-2.3";
-    if (!at_least(l, 2, 20)) return "the build hook of Nix 2.4-2.19";
+    if (!l.at_least(2, 4)) return "the build hook of Nix 2.0-2.3";
+    if (!l.at_least(2, 20)) return "the build hook of Nix 2.4-2.19";
     return "the build hook of Nix 2.20 and later";
 }
 
 }  // namespace
+
+bool NixLogic::at_least(int at_least_major, int at_least_minor) const {
+    return major > at_least_major || (major == at_least_major && minor >= at_least_minor);
+}
 
 std::string NixLogic::describe() const {
     return flavor + " " + version + " (" + (assumed ? "assumed, the local version is unknown; " : "") + logic_era(*this) + ")";

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 
+#include "nix_builder_doctor/route/listing_text.hpp"
 #include "nix_builder_doctor/util/strings.hpp"
 
 namespace nbd::route {
@@ -13,17 +13,9 @@ std::string join_set(const std::set<std::string>& s, const std::string& sep = ",
     return util::join(std::vector<std::string>(s.begin(), s.end()), sep);
 }
 
-std::string braces(const std::set<std::string>& s) { return "{" + join_set(s) + "}"; }
-
 std::string base_name(const std::string& path) {
     const auto slash = path.rfind('/');
     return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-std::string number(double v) {
-    std::ostringstream o;
-    o << v;
-    return o.str();
 }
 
 // load / speed factor, truncated like the unsigned division of Nix < 2.20.

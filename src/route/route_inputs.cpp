@@ -24,14 +24,12 @@ std::vector<std::string> tokens_or(const nlohmann::json* settings, const std::st
     return fallback;
 }
 
-bool at_least(const NixLogic& l, int major, int minor) { return l.major > major || (l.major == major && l.minor >= minor); }
-
 // Settings::getDefaultExtraPlatforms (docs/route-logic.md §7).
 std::vector<std::string> default_extra_platforms(const NixLogic& logic, const std::string& system) {
     std::vector<std::string> out;
     if (system == "x86_64-linux") {
         out.push_back("i686-linux");
-        if (logic.flavor == "Lix" || at_least(logic, 2, 8))
+        if (logic.flavor == "Lix" || logic.at_least(2, 8))
             for (const char* level : {"x86_64-v1-linux", "x86_64-v2-linux", "x86_64-v3-linux", "x86_64-v4-linux"}) out.push_back(level);
     } else if (system == "aarch64-darwin") {
         out.push_back("x86_64-darwin");  // when Rosetta 2 is installed
@@ -45,7 +43,7 @@ std::vector<std::string> default_system_features(const NixLogic& logic, const st
     if (logic.no_local_features) return {};
     std::vector<std::string> f = {"benchmark", "big-parallel", "nixos-test"};
     if (logic.flavor != "Lix" && logic.major == 2 && logic.minor == 4) f.push_back("recursive-nix");
-    if ((logic.flavor == "Lix" || at_least(logic, 2, 12)) && !is_darwin(system)) f.push_back("uid-range");
+    if ((logic.flavor == "Lix" || logic.at_least(2, 12)) && !is_darwin(system)) f.push_back("uid-range");
     return f;
 }
 
@@ -67,7 +65,7 @@ LocalInputs local_from_facts(const nlohmann::json& facts, const NixLogic& logic,
     }
     const auto features = tokens_or(settings, "system-features", defaults);
     l.features.insert(features.begin(), features.end());
-    if (at_least(logic, 2, 4) || logic.flavor == "Lix") {
+    if (logic.at_least(2, 4) || logic.flavor == "Lix") {
         // The store adds the features of enabled experimental features (StoreConfig::getDefaultSystemFeatures).
         const auto xp = tokens_or(settings, "experimental-features", {});
         for (const char* name : {"ca-derivations", "recursive-nix"})

@@ -2,12 +2,11 @@
 
 #include <sstream>
 
+#include "nix_builder_doctor/route/listing_text.hpp"
 #include "nix_builder_doctor/util/strings.hpp"
 
 namespace nbd::route {
 namespace {
-
-std::string braces(const std::set<std::string>& s) { return "{" + util::join(std::vector<std::string>(s.begin(), s.end()), ", ") + "}"; }
 
 std::string live_name(Live l) {
     switch (l) {
@@ -17,12 +16,6 @@ std::string live_name(Live l) {
         case Live::build_fails: return "build-fails";
     }
     return "not-probed";
-}
-
-std::string number(double v) {
-    std::ostringstream o;
-    o << v;
-    return o.str();
 }
 
 std::string machine_line(const RouteReport& r, std::size_t i) {

@@ -13,6 +13,11 @@ std::string_view trim(std::string_view s, std::string_view chars) {
     return s.substr(first, last - first + 1);
 }
 
+std::string_view trim_start(std::string_view s, std::string_view chars) {
+    const auto first = s.find_first_not_of(chars);
+    return first == std::string_view::npos ? std::string_view{} : s.substr(first);
+}
+
 std::vector<std::string> split_tokens(std::string_view s, std::string_view separators) {
     std::vector<std::string> out;
     std::size_t pos = 0;

@@ -31,7 +31,7 @@ Derivation parsed(const std::string& name) {
 }
 
 // The error for `text`, as "line:column: message" (fails the test when it parses).
-std::string error_of(std::string_view text) {
+std::string drv_error_of(std::string_view text) {
     const auto p = parse_derivation(text, "t.drv");
     if (!p.error) {
         ADD_FAILURE() << "parsed: " << text;
@@ -146,7 +146,7 @@ TEST(Derivation, ReadsNixDynamicDerivationsForm) {
 }
 
 TEST(Derivation, RejectsUnknownVersionNamingIt) {
-    EXPECT_EQ(error_of(read_drv("upstream-bad-version.drv")),
+    EXPECT_EQ(drv_error_of(read_drv("upstream-bad-version.drv")),
               "1:16: unknown derivation ATerm format version 'invalid-version': only "
               "Derive(...) and DrvWithVersion(\"xp-dyn-drv\", ...) are known");
 }
@@ -154,7 +154,7 @@ TEST(Derivation, RejectsUnknownVersionNamingIt) {
 TEST(Derivation, RejectsDynamicEntryInPlainDerive) {
     auto text = read_drv("upstream-dyn-dep-derivation.drv");
     text.replace(0, std::string("DrvWithVersion(\"xp-dyn-drv\",").size(), "Derive(");
-    EXPECT_NE(error_of(text).find("has the dynamic-derivations form"), std::string::npos);
+    EXPECT_NE(drv_error_of(text).find("has the dynamic-derivations form"), std::string::npos);
 }
 
 TEST(Derivation, WritesBackTheBytesNixWrote) {
@@ -179,33 +179,33 @@ TEST(Derivation, EveryTruncationIsAnErrorWithAPosition) {
 }
 
 TEST(Derivation, ErrorMessagesPointAtTheProblem) {
-    EXPECT_EQ(error_of(""),
+    EXPECT_EQ(drv_error_of(""),
               "1:1: not a Nix derivation: it does not start with 'Derive(' or "
               "'DrvWithVersion('");
-    EXPECT_EQ(error_of("Deri"), "1:1: the file ends before 'Derive(' is complete");
-    EXPECT_EQ(error_of("Derive([],[],[],\"x86_64-linux\""),
+    EXPECT_EQ(drv_error_of("Deri"), "1:1: the file ends before 'Derive(' is complete");
+    EXPECT_EQ(drv_error_of("Derive([],[],[],\"x86_64-linux\""),
               "1:31: expected ',' after the system, found the end of the file");
-    EXPECT_EQ(error_of("Derive([],[],[],\"sys"),
+    EXPECT_EQ(drv_error_of("Derive([],[],[],\"sys"),
               "1:17: the string for the system starting here is not closed before the end "
               "of the file");
-    EXPECT_EQ(error_of("Derive([],[],[],\"a\\qb\",\"b\",[],[])"),
+    EXPECT_EQ(drv_error_of("Derive([],[],[],\"a\\qb\",\"b\",[],[])"),
               "1:19: unknown escape '\\q' in the system (Nix writes only \\\" \\\\ \\n \\r \\t)");
-    EXPECT_EQ(error_of("Derive([],[],[],\"s\",\"b\",[\"x\" \"y\"],[])"),
+    EXPECT_EQ(drv_error_of("Derive([],[],[],\"s\",\"b\",[\"x\" \"y\"],[])"),
               "1:29: expected ',' or ']' after an entry of the builder's args, found ' '");
-    EXPECT_EQ(error_of("Derive([],[],[],\"s\",\"b\",[],[]) x"),
+    EXPECT_EQ(drv_error_of("Derive([],[],[],\"s\",\"b\",[],[]) x"),
               "1:32: unexpected text after the derivation's closing ')'");
-    EXPECT_EQ(error_of("Derive([],[],[\"relative\"],\"s\",\"b\",[],[])"),
+    EXPECT_EQ(drv_error_of("Derive([],[],[\"relative\"],\"s\",\"b\",[],[])"),
               "1:15: an inputSrcs path 'relative' is not an absolute path");
-    EXPECT_EQ(error_of("Derive([],[(\"/nix/store/c015dhfh5l0lp6wxyvdn7bmwhbbr6hr9-dep\",[\"out\"])"
+    EXPECT_EQ(drv_error_of("Derive([],[(\"/nix/store/c015dhfh5l0lp6wxyvdn7bmwhbbr6hr9-dep\",[\"out\"])"
                        "],[],\"s\",\"b\",[],[])"),
               "1:13: the inputDrvs path '/nix/store/c015dhfh5l0lp6wxyvdn7bmwhbbr6hr9-dep' "
               "does not end in .drv");
-    EXPECT_EQ(error_of("Derive([(\"out\",\"\",\"sha257\",\"ab\")],[],[],\"s\",\"b\",[],[])"),
+    EXPECT_EQ(drv_error_of("Derive([(\"out\",\"\",\"sha257\",\"ab\")],[],[],\"s\",\"b\",[],[])"),
               "1:19: output 'out' has an unknown hash algorithm 'sha257'");
-    EXPECT_EQ(error_of("Derive([],[],[],\"s\",\"b\",[],[(\"a\",\"1\"),(\"a\",\"2\")])"),
+    EXPECT_EQ(drv_error_of("Derive([],[],[],\"s\",\"b\",[],[(\"a\",\"1\"),(\"a\",\"2\")])"),
               "1:40: env 'a' appears twice");
     // A second line: the position counts lines too.
-    EXPECT_EQ(error_of("Derive([],[],[],\"s\nt\",\"b\",[],[(\"a\",\"1\")"),
+    EXPECT_EQ(drv_error_of("Derive([],[],[],\"s\nt\",\"b\",[],[(\"a\",\"1\")"),
               "2:21: expected ',' or ']' after an entry of the env list, found the end of the "
               "file");
     // Trailing blanks (an editor's newline) are fine; Nix writes none.
@@ -227,14 +227,14 @@ TEST(Derivation, RejectsBadStructuredAttrs) {
     const auto with_json = [](const std::string& json) {
         return "Derive([],[],[],\"s\",\"b\",[],[(\"__json\",\"" + json + "\")])";
     };
-    EXPECT_EQ(error_of(with_json("{\\\"a\\\":")).substr(0, 70),
+    EXPECT_EQ(drv_error_of(with_json("{\\\"a\\\":")).substr(0, 70),
               "1:39: the structured attributes (__json) are not valid JSON: [json.exc");
-    EXPECT_EQ(error_of(with_json("[]")),
+    EXPECT_EQ(drv_error_of(with_json("[]")),
               "1:39: the structured attributes (__json) are not a JSON object");
-    EXPECT_EQ(error_of(with_json("{\\\"requiredSystemFeatures\\\":\\\"kvm\\\"}")),
+    EXPECT_EQ(drv_error_of(with_json("{\\\"requiredSystemFeatures\\\":\\\"kvm\\\"}")),
               "1:39: requiredSystemFeatures in the structured attributes (__json) is not a "
               "list of strings");
-    EXPECT_EQ(error_of(with_json(std::string(100000, '[') + std::string(100000, ']'))),
+    EXPECT_EQ(drv_error_of(with_json(std::string(100000, '[') + std::string(100000, ']'))),
               "1:39: the structured attributes (__json) nest deeper than 256 levels");
 }
 
@@ -281,14 +281,14 @@ TEST(Derivation, RefusesFilesOver64MiB) {
 }
 
 TEST(Derivation, RejectsOutputsNixRejects) {
-    EXPECT_EQ(error_of("Derive([(\"out\",\"/nix/store/c015dhfh5l0lp6wxyvdn7bmwhbbr6hr9-a\","
+    EXPECT_EQ(drv_error_of("Derive([(\"out\",\"/nix/store/c015dhfh5l0lp6wxyvdn7bmwhbbr6hr9-a\","
                        "\"sha256\",\"impure\")],[],[],\"s\",\"b\",[],[])"),
               "1:16: output 'out' is content-addressed without a fixed hash, so it cannot have "
               "a path before it is built");
-    EXPECT_EQ(error_of("Derive([(\"out\",\"\",\"\",\"\"),(\"out\",\"\",\"\",\"\")],[],[],\"s\","
+    EXPECT_EQ(drv_error_of("Derive([(\"out\",\"\",\"\",\"\"),(\"out\",\"\",\"\",\"\")],[],[],\"s\","
                        "\"b\",[],[])"),
               "1:26: output 'out' appears twice");
-    EXPECT_EQ(error_of("Derive([],[(\"/nix/store/c015dhfh5l0lp6wxyvdn7bmwhbbr6hr9-a.drv\",[])],"
+    EXPECT_EQ(drv_error_of("Derive([],[(\"/nix/store/c015dhfh5l0lp6wxyvdn7bmwhbbr6hr9-a.drv\",[])],"
                        "[],\"s\",\"b\",[],[])"),
               "1:13: the inputDrvs entry for input derivation "
               "'/nix/store/c015dhfh5l0lp6wxyvdn7bmwhbbr6hr9-a.drv' names no outputs");

@@ -12,7 +12,7 @@ namespace {
 using nlohmann::json;
 using namespace nbd::engine;
 
-const json kFacts = json::parse(R"({
+const json kSelectionFacts = json::parse(R"({
   "principal": {"name": "root"},
   "builders": [
     {"uri": "ssh://a", "file": "/etc/nix/machines", "line": 1, "host_key_unknown": true, "keys": ["k1", "k2"]},
@@ -49,7 +49,7 @@ Finding make_finding(const std::string& rule, Severity s, const std::string& bui
 TEST(EngineEvaluate, OneFindingPerMatchingItem) {
     Rule r = make_rule("hostkey.unknown-to-root", "/builders", json::parse(R"({"path": "host_key_unknown", "eq": true})"));
     r.builder = "{uri}";
-    const auto findings = evaluate_rules({r}, kFacts);
+    const auto findings = evaluate_rules({r}, kSelectionFacts);
     ASSERT_EQ(2u, findings.size());
     EXPECT_EQ("ssh://a", findings[0].builder);
     EXPECT_EQ("ssh://c", findings[1].builder);
@@ -62,17 +62,17 @@ TEST(EngineEvaluate, OneFindingPerMatchingItem) {
 
 TEST(EngineEvaluate, NoFindingWhenTheConditionNeverHolds) {
     const Rule r = make_rule("x.never", "/builders", json::parse(R"({"path": "uri", "eq": "ssh://zzz"})"));
-    EXPECT_TRUE(evaluate_rules({r}, kFacts).empty());
+    EXPECT_TRUE(evaluate_rules({r}, kSelectionFacts).empty());
 }
 
 TEST(EngineEvaluate, NoFindingWhenForEachIsMissing) {
     const Rule r = make_rule("x.nothing", "/no/such/list", json());
-    EXPECT_TRUE(evaluate_rules({r}, kFacts).empty());
+    EXPECT_TRUE(evaluate_rules({r}, kSelectionFacts).empty());
 }
 
 TEST(EngineEvaluate, NullConditionWithoutForEachFiresOnce) {
     const Rule r = make_rule("x.always", "", json());
-    const auto findings = evaluate_rules({r}, kFacts);
+    const auto findings = evaluate_rules({r}, kSelectionFacts);
     ASSERT_EQ(1u, findings.size());
     EXPECT_EQ(": something about root", findings[0].message);
     EXPECT_EQ("fix the machine", findings[0].fix);
@@ -84,7 +84,7 @@ TEST(EngineEvaluate, LocationFromTemplates) {
     Rule r = make_rule("x.loc", "/builders", json());
     r.location_file = "{file}";
     r.location_line = "{line}";
-    const auto findings = evaluate_rules({r}, kFacts);
+    const auto findings = evaluate_rules({r}, kSelectionFacts);
     ASSERT_EQ(3u, findings.size());
     ASSERT_TRUE(findings[0].location.has_value());
     EXPECT_EQ("/etc/nix/machines", findings[0].location->file);
@@ -98,7 +98,7 @@ TEST(EngineEvaluate, LocationLineThatIsNotANumberIsZero) {
     Rule r = make_rule("x.loc", "/builders/2", json());
     r.location_file = "/etc/nix/nix.conf";
     r.location_line = "{line}";
-    const auto findings = evaluate_rules({r}, kFacts);
+    const auto findings = evaluate_rules({r}, kSelectionFacts);
     ASSERT_EQ(1u, findings.size());
     ASSERT_TRUE(findings[0].location.has_value());
     EXPECT_EQ("/etc/nix/nix.conf", findings[0].location->file);
@@ -108,7 +108,7 @@ TEST(EngineEvaluate, LocationLineThatIsNotANumberIsZero) {
 TEST(EngineEvaluate, LocationWithoutLineTemplate) {
     Rule r = make_rule("x.loc", "/builders/0", json());
     r.location_file = "{file}";
-    const auto findings = evaluate_rules({r}, kFacts);
+    const auto findings = evaluate_rules({r}, kSelectionFacts);
     ASSERT_EQ(1u, findings.size());
     ASSERT_TRUE(findings[0].location.has_value());
     EXPECT_EQ(0, findings[0].location->line);
@@ -118,7 +118,7 @@ TEST(EngineEvaluate, BuilderFromTheEnclosingItem) {
     Rule r = make_rule("keys.x", "/builders/*/keys", json());
     r.builder = "{../uri}";
     r.message = "key {.} of {../uri}";
-    const auto findings = evaluate_rules({r}, kFacts);
+    const auto findings = evaluate_rules({r}, kSelectionFacts);
     ASSERT_EQ(2u, findings.size());
     EXPECT_EQ("ssh://a", findings[0].builder);
     EXPECT_EQ("key k1 of ssh://a", findings[0].message);
@@ -129,7 +129,7 @@ TEST(EngineEvaluate, SeveralRulesInOrder) {
     const Rule a = make_rule("a.one", "", json());
     Rule b = make_rule("b.two", "", json());
     b.severity = Severity::info;
-    const auto findings = evaluate_rules({a, b}, kFacts);
+    const auto findings = evaluate_rules({a, b}, kSelectionFacts);
     ASSERT_EQ(2u, findings.size());
     EXPECT_EQ("a.one", findings[0].rule);
     EXPECT_EQ("b.two", findings[1].rule);

@@ -14,7 +14,7 @@ using nbd::engine::display_template;
 using nbd::engine::render_template;
 using nbd::engine::Scope;
 
-const json kFacts = json::parse(R"({
+const json kTemplateFacts = json::parse(R"({
   "principal": {"name": "root"},
   "builders": [
     {"uri": "ssh://nix@a", "line": 3, "speed": 1.5, "kvm": true,
@@ -23,7 +23,7 @@ const json kFacts = json::parse(R"({
   ]
 })");
 
-Scope builder_scope() { return expand_for_each(kFacts, "/builders").at(0); }
+Scope builder_scope() { return expand_for_each(kTemplateFacts, "/builders").at(0); }
 
 std::string render(const std::string& text) { return render_template(text, builder_scope()); }
 

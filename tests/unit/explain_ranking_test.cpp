@@ -17,14 +17,14 @@ namespace {
 using namespace nbd;
 using namespace nbd::explain;
 
-const Explainer& explainer() {
+const Explainer& ranking_explainer() {
     static const Explainer e(engine::load_builtin_rules().rules);
     return e;
 }
 
 ExplainResult explain(const std::string& log) {
     std::istringstream in(log);
-    return explainer().explain(in);
+    return ranking_explainer().explain(in);
 }
 
 std::vector<std::string> ids(const ExplainResult& r) {

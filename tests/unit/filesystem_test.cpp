@@ -30,9 +30,9 @@ using nbd::parse::ReadStatus;
 constexpr uid_t kNobody = 65534;
 
 // A temporary directory holding `root/` (the machine's /) and files beside it (outside the root).
-class Tree {
+class FsTree {
 public:
-    Tree() {
+    FsTree() {
         std::string templ = (fs::temp_directory_path() / "nbd-fs-XXXXXX").string();
         m_base = ::mkdtemp(templ.data());
         fs::create_directories(m_base / "root");
@@ -40,7 +40,7 @@ public:
         ::chmod(m_base.c_str(), 0755);
         ::chmod((m_base / "root").c_str(), 0755);
     }
-    ~Tree() {
+    ~FsTree() {
         std::error_code ec;
         for (const auto& e : fs::recursive_directory_iterator(m_base, fs::directory_options::skip_permission_denied, ec))
             if (e.is_directory(ec) && !e.is_symlink(ec)) ::chmod(e.path().c_str(), 0755);
@@ -110,7 +110,7 @@ TEST(FileSystemPaths, ParentDirectory) {
 // ---------------------------------------------------------------- reading inside the root
 
 TEST(RootedFileSystem, ReadsAFileUnderTheRoot) {
-    Tree t;
+    FsTree t;
     t.write("/etc/nix/nix.conf", "max-jobs = 0\n");
     RootedFileSystem fs(t.root().string());
     const auto r = fs.read("/etc/nix/nix.conf");
@@ -120,7 +120,7 @@ TEST(RootedFileSystem, ReadsAFileUnderTheRoot) {
 }
 
 TEST(RootedFileSystem, TrailingSlashInTheRootIsIgnored) {
-    Tree t;
+    FsTree t;
     t.write("/etc/hostname", "inside\n");
     RootedFileSystem fs(t.root().string() + "///");
     EXPECT_EQ(t.root().string(), fs.root());
@@ -128,7 +128,7 @@ TEST(RootedFileSystem, TrailingSlashInTheRootIsIgnored) {
 }
 
 TEST(RootedFileSystem, AbsoluteSymlinkTargetIsReRooted) {
-    Tree t;
+    FsTree t;
     // /etc/passwd exists on every host: reading the host's would be the bug.
     t.write("/etc/passwd", "alice:x:1000:1000::/home/alice:/bin/sh\n");
     t.symlink("/etc/passwd", "/link-to-passwd");
@@ -142,7 +142,7 @@ TEST(RootedFileSystem, AbsoluteSymlinkTargetIsReRooted) {
 }
 
 TEST(RootedFileSystem, AbsoluteSymlinkToAMissingTargetIsMissingNotTheHostFile) {
-    Tree t;
+    FsTree t;
     t.symlink("/etc/passwd", "/link-to-passwd");  // no etc/passwd under the root
     RootedFileSystem fs(t.root().string());
     EXPECT_EQ(ReadStatus::missing, fs.read("/link-to-passwd").status);
@@ -150,7 +150,7 @@ TEST(RootedFileSystem, AbsoluteSymlinkToAMissingTargetIsMissingNotTheHostFile) {
 }
 
 TEST(RootedFileSystem, SymlinkedDirectoryLikeNixOsEtcStatic) {
-    Tree t;
+    FsTree t;
     t.write("/nix/store/abc-etc/nix/nix.conf", "trusted-users = root\n");
     t.symlink("/nix/store/abc-etc", "/etc/static");
     t.symlink("/etc/static/nix/nix.conf", "/etc/nix/nix.conf");
@@ -161,7 +161,7 @@ TEST(RootedFileSystem, SymlinkedDirectoryLikeNixOsEtcStatic) {
 // nix-darwin: /etc/nix/nix.conf -> /etc/static/nix/nix.conf, /etc/static -> the system's etc in
 // the store, whose entry links to the store file; macOS's /etc is itself a link to private/etc.
 TEST(RootedFileSystem, NixDarwinEtcChainUnderMacOSPrivateEtc) {
-    Tree t;
+    FsTree t;
     t.write("/nix/store/bbb-nix.conf", "build-users-group = nixbld\n");
     t.symlink("/nix/store/bbb-nix.conf", "/nix/store/aaa-etc/etc/nix/nix.conf");
     // A store link that tries to climb out of the root ends at the root's own file.
@@ -180,7 +180,7 @@ TEST(RootedFileSystem, NixDarwinEtcChainUnderMacOSPrivateEtc) {
 }
 
 TEST(RootedFileSystem, RelativeSymlinkTarget) {
-    Tree t;
+    FsTree t;
     t.write("/etc/static/nix.conf", "relative\n");
     t.symlink("../static/nix.conf", "/etc/nix/nix.conf");
     RootedFileSystem fs(t.root().string());
@@ -188,8 +188,8 @@ TEST(RootedFileSystem, RelativeSymlinkTarget) {
 }
 
 TEST(RootedFileSystem, DotDotCannotEscapeTheRoot) {
-    Tree t;
-    Tree::write_host(t.base() / "secret.txt", "outside\n");
+    FsTree t;
+    FsTree::write_host(t.base() / "secret.txt", "outside\n");
     t.write("/secret.txt", "inside\n");
     RootedFileSystem fs(t.root().string());
     EXPECT_EQ("inside\n", fs.read("/../secret.txt").text);
@@ -197,8 +197,8 @@ TEST(RootedFileSystem, DotDotCannotEscapeTheRoot) {
 }
 
 TEST(RootedFileSystem, RelativeSymlinkCannotClimbOutOfTheRoot) {
-    Tree t;
-    Tree::write_host(t.base() / "secret.txt", "outside\n");
+    FsTree t;
+    FsTree::write_host(t.base() / "secret.txt", "outside\n");
     t.symlink("../secret.txt", "/up");
     t.symlink("../../../../../secret.txt", "/a/b/deep");
     RootedFileSystem fs(t.root().string());
@@ -211,8 +211,8 @@ TEST(RootedFileSystem, RelativeSymlinkCannotClimbOutOfTheRoot) {
 }
 
 TEST(RootedFileSystem, SymlinkThroughAMissingDirectoryCannotClimbOut) {
-    Tree t;
-    Tree::write_host(t.base() / "secret.txt", "outside\n");
+    FsTree t;
+    FsTree::write_host(t.base() / "secret.txt", "outside\n");
     t.symlink("missing/../../secret.txt", "/trick");
     t.symlink("/missing/../../secret.txt", "/trick-absolute");
     RootedFileSystem fs(t.root().string());
@@ -223,7 +223,7 @@ TEST(RootedFileSystem, SymlinkThroughAMissingDirectoryCannotClimbOut) {
 }
 
 TEST(RootedFileSystem, SymlinkLoopsEnd) {
-    Tree t;
+    FsTree t;
     t.symlink("b", "/a");
     t.symlink("a", "/b");
     t.symlink("/self", "/self");
@@ -245,7 +245,7 @@ TEST(RootedFileSystem, SymlinkLoopsEnd) {
 }
 
 TEST(RootedFileSystem, FifoIsNotRegularAndDoesNotBlock) {
-    Tree t;
+    FsTree t;
     t.mkdir("/etc/nix");
     ASSERT_EQ(0, ::mkfifo(t.host("/etc/nix/machines").c_str(), 0644)) << std::strerror(errno);
     t.symlink("/etc/nix/machines", "/etc/nix/link-to-fifo");
@@ -268,14 +268,14 @@ TEST(RootedFileSystem, FifoIsNotRegularAndDoesNotBlock) {
 }
 
 TEST(RootedFileSystem, DirectoryIsNotRegular) {
-    Tree t;
+    FsTree t;
     t.mkdir("/etc/nix");
     RootedFileSystem fs(t.root().string());
     EXPECT_EQ(ReadStatus::not_regular, fs.read("/etc/nix").status);
 }
 
 TEST(RootedFileSystem, FileOverSixteenMebibytesIsTooLarge) {
-    Tree t;
+    FsTree t;
     t.write("/big", "");
     ASSERT_EQ(0, ::truncate(t.host("/big").c_str(), static_cast<off_t>(kMaxFileSize) + 1));  // sparse: fast
     RootedFileSystem fs(t.root().string());
@@ -287,7 +287,7 @@ TEST(RootedFileSystem, FileOverSixteenMebibytesIsTooLarge) {
 }
 
 TEST(RootedFileSystem, FileOfExactlySixteenMebibytesIsRead) {
-    Tree t;
+    FsTree t;
     t.write("/edge", "");
     ASSERT_EQ(0, ::truncate(t.host("/edge").c_str(), static_cast<off_t>(kMaxFileSize)));
     RootedFileSystem fs(t.root().string());
@@ -297,7 +297,7 @@ TEST(RootedFileSystem, FileOfExactlySixteenMebibytesIsRead) {
 }
 
 TEST(RootedFileSystem, UnreadableFile) {
-    Tree t;
+    FsTree t;
     t.write("/root/.ssh/id_ed25519", "PRIVATE\n", 0600);
     ::chmod(t.host("/root/.ssh").c_str(), 0755);
     ::chmod(t.host("/root").c_str(), 0755);
@@ -320,7 +320,7 @@ TEST(RootedFileSystem, UnreadableFile) {
 }
 
 TEST(RootedFileSystem, AccessDeniedInsideAClosedDirectory) {
-    Tree t;
+    FsTree t;
     t.write("/root/.ssh/id_ed25519", "PRIVATE\n", 0600);
     t.write("/etc/nix/nix.conf", "x = y\n");
     ::chmod(t.host("/root").c_str(), 0700);
@@ -343,7 +343,7 @@ TEST(RootedFileSystem, AccessDeniedInsideAClosedDirectory) {
 }
 
 TEST(RootedFileSystem, AccessDeniedIsFalseForReadableAndMissingPaths) {
-    Tree t;
+    FsTree t;
     t.write("/etc/nix/nix.conf", "x = y\n");
     RootedFileSystem fs(t.root().string());
     EXPECT_FALSE(fs.access_denied("/etc/nix/nix.conf"));
@@ -355,7 +355,7 @@ TEST(RootedFileSystem, AccessDeniedIsFalseForReadableAndMissingPaths) {
 // ---------------------------------------------------------------- stat / lstat / list
 
 TEST(RootedFileSystem, StatAndLstat) {
-    Tree t;
+    FsTree t;
     t.write("/etc/ssh/ssh_config", "Host *\n", 0640);
     t.symlink("/etc/ssh/ssh_config", "/etc/ssh/link");
     RootedFileSystem fs(t.root().string());
@@ -377,7 +377,7 @@ TEST(RootedFileSystem, StatAndLstat) {
 }
 
 TEST(RootedFileSystem, ListDirectoryIsSorted) {
-    Tree t;
+    FsTree t;
     for (const char* n : {"c", "a", ".hidden", "b"}) t.write(std::string("/d/") + n, "");
     t.symlink("/d", "/link-to-d");
     RootedFileSystem fs(t.root().string());
@@ -390,7 +390,7 @@ TEST(RootedFileSystem, ListDirectoryIsSorted) {
 // ---------------------------------------------------------------- glob
 
 TEST(RootedFileSystemGlob, StarAndQuestionMark) {
-    Tree t;
+    FsTree t;
     for (const char* n : {"a.conf", "b.conf", "ab.conf", ".hidden.conf", "a.txt"}) t.write(std::string("/etc/ssh/sshd_config.d/") + n, "");
     RootedFileSystem fs(t.root().string());
     EXPECT_EQ((std::vector<std::string>{"/etc/ssh/sshd_config.d/a.conf", "/etc/ssh/sshd_config.d/ab.conf",
@@ -407,7 +407,7 @@ TEST(RootedFileSystemGlob, StarAndQuestionMark) {
 }
 
 TEST(RootedFileSystemGlob, WildcardsInDirectories) {
-    Tree t;
+    FsTree t;
     t.write("/home/alice/.ssh/config", "");
     t.write("/home/bob/.ssh/config", "");
     t.write("/home/carol/notes", "");
@@ -417,7 +417,7 @@ TEST(RootedFileSystemGlob, WildcardsInDirectories) {
 }
 
 TEST(RootedFileSystemGlob, NoWildcardAndNoMatch) {
-    Tree t;
+    FsTree t;
     t.write("/etc/ssh/ssh_config", "");
     RootedFileSystem fs(t.root().string());
     EXPECT_EQ(std::vector<std::string>{"/etc/ssh/ssh_config"}, fs.glob("/etc/ssh/ssh_config"));
@@ -428,15 +428,15 @@ TEST(RootedFileSystemGlob, NoWildcardAndNoMatch) {
 }
 
 TEST(RootedFileSystemGlob, StaysInsideTheRoot) {
-    Tree t;
-    Tree::write_host(t.base() / "outside.conf", "");
+    FsTree t;
+    FsTree::write_host(t.base() / "outside.conf", "");
     t.write("/inside.conf", "");
     RootedFileSystem fs(t.root().string());
     EXPECT_EQ(std::vector<std::string>{"/inside.conf"}, fs.glob("/../*.conf"));
 }
 
 TEST(RootedFileSystemGlob, ThroughASymlinkedDirectory) {
-    Tree t;
+    FsTree t;
     t.write("/nix/store/abc-etc/ssh/ssh_config.d/10.conf", "");
     t.symlink("/nix/store/abc-etc/ssh", "/etc/ssh");
     RootedFileSystem fs(t.root().string());
@@ -446,7 +446,7 @@ TEST(RootedFileSystemGlob, ThroughASymlinkedDirectory) {
 
 TEST(RootedFileSystemGlob, ManyDirectoriesNeverYieldNonMatches) {
     // Past 10000 intermediate matches, glob used to stop and return the directories themselves.
-    Tree t;
+    FsTree t;
     t.mkdir("/many");
     for (int i = 0; i <= 10000; ++i) ASSERT_EQ(0, ::mkdir(t.host("/many/d" + std::to_string(i)).c_str(), 0755));
     t.write("/many/d7/x.conf", "");
@@ -459,7 +459,7 @@ TEST(RootedFileSystemGlob, ManyDirectoriesNeverYieldNonMatches) {
 // ---------------------------------------------------------------- records
 
 TEST(RootedFileSystemRecords, EachReadOnceInOrderWithModeAndOwner) {
-    Tree t;
+    FsTree t;
     t.write("/etc/nix/nix.conf", "a = b\n", 0640);
     t.write("/etc/nix/machines", "ssh://x\n", 0600);
     const unsigned uid = ::geteuid() == 0 ? 1234 : ::geteuid();
@@ -490,7 +490,7 @@ TEST(RootedFileSystemRecords, EachReadOnceInOrderWithModeAndOwner) {
 }
 
 TEST(RootedFileSystemRecords, StatAndGlobAreNotReads) {
-    Tree t;
+    FsTree t;
     t.write("/etc/nix/nix.conf", "");
     RootedFileSystem fs(t.root().string());
     fs.stat("/etc/nix/nix.conf");
@@ -501,7 +501,7 @@ TEST(RootedFileSystemRecords, StatAndGlobAreNotReads) {
 }
 
 TEST(RootedFileSystemRecords, ReadsAreCached) {
-    Tree t;
+    FsTree t;
     t.write("/f", "first\n");
     RootedFileSystem fs(t.root().string());
     EXPECT_EQ("first\n", fs.read("/f").text);
@@ -510,7 +510,7 @@ TEST(RootedFileSystemRecords, ReadsAreCached) {
 }
 
 TEST(RootedFileSystem, IncludeSourceReadsThroughTheFileSystem) {
-    Tree t;
+    FsTree t;
     t.write("/etc/ssh/ssh_config.d/a.conf", "A\n");
     RootedFileSystem fs(t.root().string());
     const auto source = nbd::facts::include_source(fs);

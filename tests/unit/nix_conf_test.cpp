@@ -41,7 +41,7 @@
 namespace nbd::parse {
 namespace {
 
-struct FakeFs {
+struct NixConfFakeFs {
     std::map<std::string, std::string> files;
     std::map<std::string, ReadStatus> statuses;
     std::optional<std::string> fallback;  // served for any other path
@@ -66,9 +66,9 @@ struct FakeFs {
     }
 };
 
-NixConf parse(std::string_view text, FakeFs* fs = nullptr) {
-    static FakeFs empty;
-    FakeFs& f = fs ? *fs : empty;
+NixConf parse(std::string_view text, NixConfFakeFs* fs = nullptr) {
+    static NixConfFakeFs empty;
+    NixConfFakeFs& f = fs ? *fs : empty;
     return parse_nix_conf(text, "/etc/nix/nix.conf", f.source());
 }
 
@@ -253,7 +253,7 @@ TEST(NixConf, CrLfLineEndings) {
 // --- includes ------------------------------------------------------------------------------
 
 TEST(NixConf, IncludesFlattenedInPlaceRelativeToIncludingFile) {
-    FakeFs fs;
+    NixConfFakeFs fs;
     fs.files["/etc/nix/sub/a.conf"] =
         "max-jobs = 4\ntrusted-users = inc\ninclude ../b.conf\ncores = 2\n";
     fs.files["/etc/nix/b.conf"] = "cores = 3\nbuild-max-jobs = 11\n";
@@ -278,7 +278,7 @@ TEST(NixConf, IncludesFlattenedInPlaceRelativeToIncludingFile) {
 }
 
 TEST(NixConf, IncludeAbsolutePath) {
-    FakeFs fs;
+    NixConfFakeFs fs;
     fs.files["/srv/extra.conf"] = "cores = 7\n";
     auto c = parse("include /srv//./extra.conf\n", &fs);
     EXPECT_EQ(value_of(c, "cores"), "7");
@@ -306,7 +306,7 @@ TEST(NixConf, MissingBangIncludeIsSilent) {
 }
 
 TEST(NixConf, UnreadableIncludeIsSilentlyIgnored) {
-    FakeFs fs;
+    NixConfFakeFs fs;
     fs.statuses["/etc/nix/secret.conf"] = ReadStatus::unreadable;
     auto c = parse("include secret.conf\n", &fs);
     EXPECT_TRUE(c.errors.empty());
@@ -314,7 +314,7 @@ TEST(NixConf, UnreadableIncludeIsSilentlyIgnored) {
 }
 
 TEST(NixConf, IncludeCycleIsReportedNotFollowed) {
-    FakeFs fs;
+    NixConfFakeFs fs;
     fs.files["/etc/nix/self.conf"] = "cores = 1\ninclude self.conf\n";
     auto c = parse("include self.conf\n", &fs);
     ASSERT_EQ(c.errors.size(), 1u);
@@ -326,7 +326,7 @@ TEST(NixConf, IncludeCycleIsReportedNotFollowed) {
 }
 
 TEST(NixConf, IncludeDepthIsBounded) {
-    FakeFs fs;
+    NixConfFakeFs fs;
     for (int i = 0; i < 40; ++i)
         fs.files["/etc/nix/d" + std::to_string(i) + ".conf"] =
             "include d" + std::to_string(i + 1) + ".conf\n";
@@ -336,7 +336,7 @@ TEST(NixConf, IncludeDepthIsBounded) {
 }
 
 TEST(NixConf, IncludeFanOutIsBounded) {
-    FakeFs fs;
+    NixConfFakeFs fs;
     std::string body;
     for (int i = 0; i < 8; ++i) body += "include f" + std::to_string(i) + ".conf\n";
     for (int i = 0; i < 8; ++i) fs.files["/etc/nix/f" + std::to_string(i) + ".conf"] = body;
@@ -348,7 +348,7 @@ TEST(NixConf, IncludeFanOutIsBounded) {
 }
 
 TEST(NixConf, IncludeTreeIsBounded) {
-    FakeFs fs;
+    NixConfFakeFs fs;
     fs.fallback = "include a/x.conf\ninclude b/x.conf\ncores = 1\n";
     auto c = parse(*fs.fallback, &fs);
     EXPECT_EQ(fs.reads, 256);

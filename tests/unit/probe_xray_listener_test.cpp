@@ -24,7 +24,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-long ms_since(Clock::time_point t) {
+long listener_ms_since(Clock::time_point t) {
     return static_cast<long>(
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count());
 }
@@ -92,7 +92,7 @@ class FakeServer {
     std::thread m_thread;
 };
 
-XrayTarget target(int port, std::chrono::milliseconds deadline) {
+XrayTarget listener_target(int port, std::chrono::milliseconds deadline) {
     XrayTarget t;
     t.host = "127.0.0.1";
     t.port = port;
@@ -122,8 +122,8 @@ int closed_port() {
 
 TEST(ProbeXrayListener, ClosedPortIsRefusedQuickly) {
     const auto start = Clock::now();
-    const XrayResult r = run_xray(target(closed_port(), 10s));
-    EXPECT_LT(ms_since(start), 1000);
+    const XrayResult r = run_xray(listener_target(closed_port(), 10s));
+    EXPECT_LT(listener_ms_since(start), 1000);
     ASSERT_EQ(r.stages.size(), 2u);
     EXPECT_EQ(r.stages[0].name, "dns");
     EXPECT_EQ(r.stages[0].outcome, "ok");
@@ -135,7 +135,7 @@ TEST(ProbeXrayListener, ClosedPortIsRefusedQuickly) {
 
 TEST(ProbeXrayListener, LocalhostIsLookedUpAndEveryAddressTried) {
     const int port = closed_port();
-    XrayTarget t = target(port, 5s);
+    XrayTarget t = listener_target(port, 5s);
     t.host = "localhost";
     const XrayResult r = run_xray(t);
     ASSERT_GE(r.stages.size(), 2u);
@@ -149,8 +149,8 @@ TEST(ProbeXrayListener, LocalhostIsLookedUpAndEveryAddressTried) {
 TEST(ProbeXrayListener, SilentListenerIsBannerTimeoutAtTheDeadline) {
     FakeServer server(FakeServer::Mode::silent);
     const auto start = Clock::now();
-    const XrayResult r = run_xray(target(server.port(), 1500ms));
-    const long elapsed = ms_since(start);
+    const XrayResult r = run_xray(listener_target(server.port(), 1500ms));
+    const long elapsed = listener_ms_since(start);
     EXPECT_GE(elapsed, 1400);
     EXPECT_LT(elapsed, 5000);
     EXPECT_EQ(last(r).name, "banner");
@@ -161,7 +161,7 @@ TEST(ProbeXrayListener, SilentListenerIsBannerTimeoutAtTheDeadline) {
 
 TEST(ProbeXrayListener, HttpAnswerIsNotSsh) {
     FakeServer server(FakeServer::Mode::text, "HTTP/1.0 400 Bad Request\r\n");
-    const XrayResult r = run_xray(target(server.port(), 5s));
+    const XrayResult r = run_xray(listener_target(server.port(), 5s));
     EXPECT_EQ(last(r).name, "banner");
     EXPECT_EQ(last(r).outcome, "not_ssh") << last(r).detail;
     EXPECT_NE(last(r).detail.find("HTTP/1.0 400 Bad Request"), std::string::npos);
@@ -171,8 +171,8 @@ TEST(ProbeXrayListener, HttpAnswerIsNotSsh) {
 TEST(ProbeXrayListener, TextThatStaysOpenIsNotSshSoonAfterTheFirstLine) {
     FakeServer server(FakeServer::Mode::linger, "220 mail.example.org ESMTP\r\n");
     const auto start = Clock::now();
-    const XrayResult r = run_xray(target(server.port(), 10s));
-    EXPECT_LT(ms_since(start), 3000);
+    const XrayResult r = run_xray(listener_target(server.port(), 10s));
+    EXPECT_LT(listener_ms_since(start), 3000);
     EXPECT_EQ(last(r).outcome, "not_ssh") << last(r).detail;
     EXPECT_NE(last(r).detail.find("220 mail.example.org"), std::string::npos);
 }
@@ -180,21 +180,21 @@ TEST(ProbeXrayListener, TextThatStaysOpenIsNotSshSoonAfterTheFirstLine) {
 TEST(ProbeXrayListener, BinaryAnswerIsNotSshAtOnce) {
     FakeServer server(FakeServer::Mode::linger, std::string("\x15\x03\x01\x00\x02\x02\x46", 7));
     const auto start = Clock::now();
-    const XrayResult r = run_xray(target(server.port(), 10s));
-    EXPECT_LT(ms_since(start), 2000);
+    const XrayResult r = run_xray(listener_target(server.port(), 10s));
+    EXPECT_LT(listener_ms_since(start), 2000);
     EXPECT_EQ(last(r).outcome, "not_ssh") << last(r).detail;
 }
 
 TEST(ProbeXrayListener, OldProtocolVersionIsNotSsh) {
     FakeServer server(FakeServer::Mode::linger, "SSH-1.5-OldServer\r\n");
-    const XrayResult r = run_xray(target(server.port(), 5s));
+    const XrayResult r = run_xray(listener_target(server.port(), 5s));
     EXPECT_EQ(last(r).outcome, "not_ssh") << last(r).detail;
     EXPECT_NE(last(r).detail.find("SSH-1.5-OldServer"), std::string::npos);
 }
 
 TEST(ProbeXrayListener, ResetBeforeBannerIsClosed) {
     FakeServer server(FakeServer::Mode::reset);
-    const XrayResult r = run_xray(target(server.port(), 5s));
+    const XrayResult r = run_xray(listener_target(server.port(), 5s));
     EXPECT_EQ(last(r).name, "banner");
     EXPECT_EQ(last(r).outcome, "closed") << last(r).detail;
     EXPECT_TRUE(r.completed_within_deadline);
@@ -203,8 +203,8 @@ TEST(ProbeXrayListener, ResetBeforeBannerIsClosed) {
 TEST(ProbeXrayListener, BannerThenSilenceIsKexTimeout) {
     FakeServer server(FakeServer::Mode::linger, "SSH-2.0-Fake_1.0\r\n");
     const auto start = Clock::now();
-    const XrayResult r = run_xray(target(server.port(), 1500ms));
-    EXPECT_LT(ms_since(start), 5000);
+    const XrayResult r = run_xray(listener_target(server.port(), 1500ms));
+    EXPECT_LT(listener_ms_since(start), 5000);
     ASSERT_NE(r.stage("banner"), nullptr);
     EXPECT_EQ(r.stage("banner")->outcome, "ok");
     EXPECT_EQ(r.banner, "SSH-2.0-Fake_1.0");
@@ -215,7 +215,7 @@ TEST(ProbeXrayListener, BannerThenSilenceIsKexTimeout) {
 TEST(ProbeXrayListener, BannerThenGarbageIsKexFailedOrClosed) {
     FakeServer server(FakeServer::Mode::text,
                       "SSH-2.0-Fake_1.0\r\nthis is no binary packet at all\r\n");
-    const XrayResult r = run_xray(target(server.port(), 5s));
+    const XrayResult r = run_xray(listener_target(server.port(), 5s));
     EXPECT_EQ(last(r).name, "kex");
     EXPECT_TRUE(last(r).outcome == "failed" || last(r).outcome == "closed")
         << last(r).outcome << ": " << last(r).detail;
@@ -229,8 +229,8 @@ TEST(ProbeXrayListener, CancelStopsAProbeOfASilentListenerEarly) {
         cancel = true;
     });
     const auto start = Clock::now();
-    const XrayResult r = run_xray(target(server.port(), 10s), &cancel);
-    const long elapsed = ms_since(start);
+    const XrayResult r = run_xray(listener_target(server.port(), 10s), &cancel);
+    const long elapsed = listener_ms_since(start);
     canceller.join();
     EXPECT_LT(elapsed, 2000);
     EXPECT_EQ(last(r).outcome, "cancelled");
@@ -240,7 +240,7 @@ TEST(ProbeXrayListener, CancelStopsAProbeOfASilentListenerEarly) {
 
 TEST(ProbeXrayListener, AlreadyCancelledDoesNothing) {
     std::atomic<bool> cancel{true};
-    const XrayResult r = run_xray(target(closed_port(), 10s), &cancel);
+    const XrayResult r = run_xray(listener_target(closed_port(), 10s), &cancel);
     EXPECT_TRUE(r.cancelled);
     EXPECT_LT(r.elapsed_ms, 500);
 }
@@ -251,9 +251,9 @@ TEST(ProbeXrayListener, EightParallelProbesOfASilentListenerTakeOneDeadline) {
     std::vector<std::thread> threads;
     const auto start = Clock::now();
     for (XrayResult& r : results)
-        threads.emplace_back([&r, &server] { r = run_xray(target(server.port(), 1500ms)); });
+        threads.emplace_back([&r, &server] { r = run_xray(listener_target(server.port(), 1500ms)); });
     for (std::thread& t : threads) t.join();
-    const long elapsed = ms_since(start);
+    const long elapsed = listener_ms_since(start);
     EXPECT_LT(elapsed, 5000);  // one deadline (1.5 s) and a margin, not eight
     for (const XrayResult& r : results) {
         EXPECT_EQ(last(r).name, "banner");
@@ -261,7 +261,7 @@ TEST(ProbeXrayListener, EightParallelProbesOfASilentListenerTakeOneDeadline) {
     }
 }
 
-std::size_t open_fds() {
+std::size_t listener_open_fds() {
     std::size_t n = 0;
     for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd"))
         ++n;
@@ -269,26 +269,26 @@ std::size_t open_fds() {
 }
 
 TEST(ProbeXrayListener, EverySocketIsClosedOnEveryPath) {
-    const std::size_t before = open_fds();
+    const std::size_t before = listener_open_fds();
     {
         std::atomic<bool> cancel{false};
         FakeServer silent(FakeServer::Mode::silent);
         FakeServer http(FakeServer::Mode::text, "HTTP/1.0 400 Bad Request\r\n");
         FakeServer reset(FakeServer::Mode::reset);
         FakeServer fake_ssh(FakeServer::Mode::linger, "SSH-2.0-Fake_1.0\r\n");
-        run_xray(target(closed_port(), 1s));
-        run_xray(target(silent.port(), 300ms));
-        run_xray(target(http.port(), 1s));
-        run_xray(target(reset.port(), 1s));
-        run_xray(target(fake_ssh.port(), 300ms));
+        run_xray(listener_target(closed_port(), 1s));
+        run_xray(listener_target(silent.port(), 300ms));
+        run_xray(listener_target(http.port(), 1s));
+        run_xray(listener_target(reset.port(), 1s));
+        run_xray(listener_target(fake_ssh.port(), 300ms));
         std::thread canceller([&] {
             std::this_thread::sleep_for(100ms);
             cancel = true;
         });
-        run_xray(target(fake_ssh.port(), 10s), &cancel);
+        run_xray(listener_target(fake_ssh.port(), 10s), &cancel);
         canceller.join();
     }
-    EXPECT_EQ(open_fds(), before);
+    EXPECT_EQ(listener_open_fds(), before);
 }
 
 }  // namespace

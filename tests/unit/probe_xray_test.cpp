@@ -679,7 +679,7 @@ class StallAfterKexRelay {
     std::thread m_thread;
 };
 
-long ms_since(std::chrono::steady_clock::time_point t) {
+long xray_ms_since(std::chrono::steady_clock::time_point t) {
     return static_cast<long>(
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t)
             .count());
@@ -693,7 +693,7 @@ TEST_F(ProbeXraySshd, ServerStalledAfterTheKeyExchangeIsAuthMethodsTimeout) {
     t.deadline = 2s;
     const auto begin = std::chrono::steady_clock::now();
     const XrayResult r = run_xray(t);
-    EXPECT_LT(ms_since(begin), 3500);
+    EXPECT_LT(xray_ms_since(begin), 3500);
     EXPECT_TRUE(relay.stalled());
     ASSERT_NE(r.stage("kex"), nullptr);
     EXPECT_EQ(r.stage("kex")->outcome, "ok");
@@ -711,7 +711,7 @@ TEST_F(ProbeXraySshd, ServerTricklingAfterTheKeyExchangeEndsAtTheDeadline) {
     t.deadline = 2s;
     const auto begin = std::chrono::steady_clock::now();
     const XrayResult r = run_xray(t);
-    EXPECT_LT(ms_since(begin), 3500);
+    EXPECT_LT(xray_ms_since(begin), 3500);
     EXPECT_EQ(r.stages.back().name, "auth_methods");
     EXPECT_EQ(r.stages.back().outcome, "timeout") << r.stages.back().detail;
 }
@@ -725,7 +725,7 @@ TEST_F(ProbeXraySshd, PublickeyQueryNeverAnsweredEndsAtTheDeadline) {
     t.deadline = 3s;
     const auto begin = std::chrono::steady_clock::now();
     const XrayResult r = run_xray(t);
-    EXPECT_LT(ms_since(begin), 4500);
+    EXPECT_LT(xray_ms_since(begin), 4500);
     ASSERT_NE(r.stage("auth_methods"), nullptr);
     EXPECT_EQ(r.stage("auth_methods")->outcome, "ok") << r.stage("auth_methods")->detail;
     EXPECT_EQ(r.stages.back().name, "publickey");
@@ -751,7 +751,7 @@ TEST_F(ProbeXraySshd, OneMebibyteBannerIsAuthMethodsClosed) {
     start({"ed25519"}, {"Banner " + (lab->dir() / "banner").string()});
     const auto begin = std::chrono::steady_clock::now();
     const XrayResult r = run_xray(target({lab->make_key("id_ed25519", "ed25519")}));
-    EXPECT_LT(ms_since(begin), 10000);
+    EXPECT_LT(xray_ms_since(begin), 10000);
     ASSERT_NE(r.stage("kex"), nullptr);
     EXPECT_EQ(r.stage("kex")->outcome, "ok");
     ASSERT_EQ(r.stages.back().name, "auth_methods");

@@ -31,7 +31,7 @@ Local local_x86(unsigned jobs = 1) {
     return l;
 }
 
-NixLogic nix(const std::string& v) { return *logic_from_version_text("nix (Nix) " + v); }
+NixLogic route_nix(const std::string& v) { return *logic_from_version_text("nix (Nix) " + v); }
 
 }  // namespace
 
@@ -57,9 +57,9 @@ TEST(NixLogic, ReadsEveryFlavour) {
     const auto huge = logic_from_version_text("nix (Nix) 2.29888888888888888888888888888");
     ASSERT_TRUE(huge);
     EXPECT_EQ(huge->minor, 298888);
-    EXPECT_TRUE(nix("2.3.18").no_local_features == false);
-    EXPECT_FALSE(nix("2.3.18").builtin_any);
-    EXPECT_TRUE(nix("2.1").no_local_features);
+    EXPECT_TRUE(route_nix("2.3.18").no_local_features == false);
+    EXPECT_FALSE(route_nix("2.3.18").builtin_any);
+    EXPECT_TRUE(route_nix("2.1").no_local_features);
 }
 
 // T1: a required feature no machine has; the listing of 2.8 (no brackets, systems in config order).
@@ -67,7 +67,7 @@ TEST(Route, NoMachineHasTheFeatureAndNoLocalBuild) {
     std::vector<Machine> ms = {machine("ssh://127.0.0.1", {"x86_64-linux", "aarch64-linux"}, 2, 1, {"big-parallel", "kvm"}, {"benchmark"}),
                                machine("ssh://nbd-none@127.0.0.2", {}, 1, 2)};
     Need need{"x86_64-linux", {"no-such-feature"}, "/nix/store/ak68kk59ih38q0sghbmq4527cp4d8g0i-route-probe.drv"};
-    const auto r = decide(need, ms, local_x86(0), nix("2.8.0"));
+    const auto r = decide(need, ms, local_x86(0), route_nix("2.8.0"));
     EXPECT_FALSE(r.choice);
     EXPECT_EQ(r.reply, Reply::decline);
     EXPECT_EQ(r.machines[0].verdict, Verdict::missing_features);
@@ -86,9 +86,9 @@ TEST(Route, NoMachineHasTheFeatureAndNoLocalBuild) {
 TEST(Route, ListingHasBracketsFrom212AndSortsSystemsFrom220) {
     std::vector<Machine> ms = {machine("ssh://a", {"x86_64-linux", "aarch64-linux"}, 2, 1, {"kvm"})};
     Need need{"riscv64-linux", {}, ""};
-    auto r = decide(need, ms, local_x86(0), nix("2.12.0"));
+    auto r = decide(need, ms, local_x86(0), route_nix("2.12.0"));
     EXPECT_EQ(r.nix_says[5], "([x86_64-linux, aarch64-linux], 2, [kvm], [])");
-    r = decide(need, ms, local_x86(0), nix("2.24.0"));
+    r = decide(need, ms, local_x86(0), route_nix("2.24.0"));
     EXPECT_EQ(r.nix_says[5], "([aarch64-linux, x86_64-linux], 2, [kvm], [])");
     EXPECT_EQ(r.machines[0].verdict, Verdict::wrong_system);
 }
@@ -97,7 +97,7 @@ TEST(Route, ListingHasBracketsFrom212AndSortsSystemsFrom220) {
 TEST(Route, LocalBuildLacksTheFeature) {
     std::vector<Machine> ms = {machine("ssh://a", {}, 1, 1)};
     Need need{"x86_64-linux", {"no-such-feature"}, "/nix/store/x-y.drv"};
-    const auto r = decide(need, ms, local_x86(1), nix("2.8.0"));
+    const auto r = decide(need, ms, local_x86(1), route_nix("2.8.0"));
     ASSERT_FALSE(r.nix_says.empty());
     EXPECT_EQ(r.nix_says.back(),
               "error: a 'x86_64-linux' with features {no-such-feature} is required to build '/nix/store/x-y.drv', but I am a "
@@ -107,7 +107,7 @@ TEST(Route, LocalBuildLacksTheFeature) {
 // T4: the machine lacks the feature, but this machine has it: built locally, no listing shown.
 TEST(Route, DeclinedAndBuiltLocally) {
     std::vector<Machine> ms = {machine("ssh://127.0.0.1", {}, 1, 1, {"big-parallel"})};
-    const auto r = decide({"x86_64-linux", {"nixos-test"}, ""}, ms, local_x86(1), nix("2.8.0"));
+    const auto r = decide({"x86_64-linux", {"nixos-test"}, ""}, ms, local_x86(1), route_nix("2.8.0"));
     EXPECT_EQ(r.reply, Reply::decline);
     EXPECT_TRUE(r.local.possible);
     EXPECT_TRUE(r.nix_says.empty());
@@ -117,7 +117,7 @@ TEST(Route, DeclinedAndBuiltLocally) {
 // T5: the only matching machine has max-jobs 0 and nothing builds locally: postponed forever.
 TEST(Route, MaxJobsZeroMachineMakesNixWaitForever) {
     std::vector<Machine> ms = {machine("ssh://127.0.0.1", {}, 0, 1, {"no-such-feature"})};
-    const auto r = decide({"x86_64-linux", {"no-such-feature"}, ""}, ms, local_x86(0), nix("2.8.0"));
+    const auto r = decide({"x86_64-linux", {"no-such-feature"}, ""}, ms, local_x86(0), route_nix("2.8.0"));
     EXPECT_EQ(r.reply, Reply::postpone);
     EXPECT_EQ(r.machines[0].verdict, Verdict::no_jobs);
     EXPECT_NE(r.outcome.find("waits forever"), std::string::npos);
@@ -127,7 +127,7 @@ TEST(Route, MaxJobsZeroMachineMakesNixWaitForever) {
 // T7: all idle, speed factors 1, 3, 2: tried in the order 3, 2, 1.
 TEST(Route, RanksBySpeedFactorWhenIdle) {
     std::vector<Machine> ms = {machine("ssh://127.0.0.3", {}, 1, 1), machine("ssh://127.0.0.4", {}, 1, 3), machine("ssh://127.0.0.5", {}, 1, 2)};
-    const auto r = decide({"x86_64-linux", {}, ""}, ms, local_x86(0), nix("2.8.0"));
+    const auto r = decide({"x86_64-linux", {}, ""}, ms, local_x86(0), route_nix("2.8.0"));
     ASSERT_TRUE(r.choice);
     EXPECT_EQ(*r.choice, 1u);
     EXPECT_EQ(r.machines[1].rank, 1);
@@ -143,36 +143,36 @@ TEST(Route, IntegerDivisionBefore220) {
     auto loaded = machine("ssh://127.0.0.6", {}, 4, 3);
     loaded.load = 2;
     std::vector<Machine> ms = {idle, loaded};
-    EXPECT_EQ(*decide({"x86_64-linux", {}, ""}, ms, local_x86(0), nix("2.8.0")).choice, 1u);
-    EXPECT_EQ(*decide({"x86_64-linux", {}, ""}, ms, local_x86(0), nix("2.20.0")).choice, 0u);
+    EXPECT_EQ(*decide({"x86_64-linux", {}, ""}, ms, local_x86(0), route_nix("2.8.0")).choice, 1u);
+    EXPECT_EQ(*decide({"x86_64-linux", {}, ""}, ms, local_x86(0), route_nix("2.20.0")).choice, 0u);
     EXPECT_EQ(*decide({"x86_64-linux", {}, ""}, ms, local_x86(0), *logic_from_version_text("nix (Lix, like Nix) 2.91.1")).choice, 0u);
 }
 
 TEST(Route, TiesGoToTheEarlierMachine) {
     std::vector<Machine> ms = {machine("ssh://first", {}, 2, 2), machine("ssh://second", {}, 2, 2)};
-    EXPECT_EQ(*decide({"x86_64-linux", {}, ""}, ms, local_x86(0), nix("2.8.0")).choice, 0u);
+    EXPECT_EQ(*decide({"x86_64-linux", {}, ""}, ms, local_x86(0), route_nix("2.8.0")).choice, 0u);
 }
 
 TEST(Route, MandatoryFeaturesKeepOtherDerivationsAway) {
     std::vector<Machine> ms = {machine("ssh://bench", {}, 1, 10, {}, {"benchmark"}), machine("ssh://plain", {}, 1, 1)};
-    auto r = decide({"x86_64-linux", {}, ""}, ms, local_x86(0), nix("2.8.0"));
+    auto r = decide({"x86_64-linux", {}, ""}, ms, local_x86(0), route_nix("2.8.0"));
     EXPECT_EQ(r.machines[0].verdict, Verdict::mandatory_unmet);
     EXPECT_EQ(*r.choice, 1u);
     // A mandatory feature also counts as supported.
-    r = decide({"x86_64-linux", {"benchmark"}, ""}, ms, local_x86(0), nix("2.8.0"));
+    r = decide({"x86_64-linux", {"benchmark"}, ""}, ms, local_x86(0), route_nix("2.8.0"));
     EXPECT_EQ(*r.choice, 0u);
     EXPECT_EQ(r.machines[1].verdict, Verdict::missing_features);
 }
 
 TEST(Route, BuiltinMatchesAnyMachineFrom24) {
     std::vector<Machine> ms = {machine("ssh://arm", {"aarch64-linux"}, 1, 1)};
-    EXPECT_TRUE(decide({"builtin", {}, ""}, ms, local_x86(0), nix("2.8.0")).choice);
-    EXPECT_FALSE(decide({"builtin", {}, ""}, ms, local_x86(0), nix("2.3.18")).choice);
+    EXPECT_TRUE(decide({"builtin", {}, ""}, ms, local_x86(0), route_nix("2.8.0")).choice);
+    EXPECT_FALSE(decide({"builtin", {}, ""}, ms, local_x86(0), route_nix("2.3.18")).choice);
 }
 
 TEST(Route, UnsetSystemsMeanTheLocalSystemOnlyNotExtraPlatforms) {
     std::vector<Machine> ms = {machine("ssh://b", {}, 1, 1)};
-    const auto r = decide({"i686-linux", {}, ""}, ms, local_x86(0), nix("2.8.0"));
+    const auto r = decide({"i686-linux", {}, ""}, ms, local_x86(0), route_nix("2.8.0"));
     EXPECT_EQ(r.machines[0].verdict, Verdict::wrong_system);
     EXPECT_NE(r.machines[0].reason.find("local system only"), std::string::npos);
 }
@@ -181,7 +181,7 @@ TEST(Route, ConnectFailureMovesOnLikeTheHook) {
     std::vector<Machine> ms = {machine("ssh://fast", {}, 1, 4), machine("ssh://slow", {}, 1, 1)};
     ms[0].live = Live::connect_fails;
     ms[0].live_reason = "connection refused";
-    const auto r = decide({"x86_64-linux", {}, ""}, ms, local_x86(0), nix("2.8.0"));
+    const auto r = decide({"x86_64-linux", {}, ""}, ms, local_x86(0), route_nix("2.8.0"));
     EXPECT_EQ(*r.choice, 0u);
     EXPECT_EQ(*r.lands_on, 1u);
     EXPECT_TRUE(r.machines[0].tried);
@@ -192,7 +192,7 @@ TEST(Route, BuildFailureAfterAcceptIsNotRetried) {
     std::vector<Machine> ms = {machine("ssh://untrusting", {}, 1, 4), machine("ssh://other", {}, 1, 1)};
     ms[0].live = Live::build_fails;
     ms[0].live_reason = "the builder does not trust you";
-    const auto r = decide({"x86_64-linux", {}, ""}, ms, local_x86(0), nix("2.8.0"));
+    const auto r = decide({"x86_64-linux", {}, ""}, ms, local_x86(0), route_nix("2.8.0"));
     EXPECT_EQ(*r.lands_on, 0u);
     EXPECT_FALSE(r.machines[1].tried);
     EXPECT_NE(r.outcome.find("fails there"), std::string::npos);
@@ -202,11 +202,11 @@ TEST(Route, AllCandidatesDownThenLocalOrError) {
     std::vector<Machine> ms = {machine("ssh://a", {}, 1, 1)};
     ms[0].live = Live::connect_fails;
     ms[0].live_reason = "timeout";
-    auto r = decide({"x86_64-linux", {}, ""}, ms, local_x86(0), nix("2.8.0"));
+    auto r = decide({"x86_64-linux", {}, ""}, ms, local_x86(0), route_nix("2.8.0"));
     EXPECT_FALSE(r.lands_on);
     EXPECT_EQ(r.reply, Reply::decline);
     EXPECT_EQ(r.nix_says.end()[-2], "error: unable to start any build; remote machines may not have all required system features.");
-    r = decide({"x86_64-linux", {}, ""}, ms, local_x86(4), nix("2.8.0"));
+    r = decide({"x86_64-linux", {}, ""}, ms, local_x86(4), route_nix("2.8.0"));
     EXPECT_TRUE(r.local.possible);
     EXPECT_NE(r.outcome.find("built locally"), std::string::npos);
 }
@@ -214,7 +214,7 @@ TEST(Route, AllCandidatesDownThenLocalOrError) {
 TEST(Route, BusyMachineAndNoLocalMeansWait) {
     auto m = machine("ssh://a", {}, 2, 1);
     m.load = 2;
-    const auto r = decide({"x86_64-linux", {}, ""}, {m}, local_x86(0), nix("2.8.0"));
+    const auto r = decide({"x86_64-linux", {}, ""}, {m}, local_x86(0), route_nix("2.8.0"));
     EXPECT_EQ(r.machines[0].verdict, Verdict::busy);
     EXPECT_EQ(r.reply, Reply::postpone);
     EXPECT_NE(r.outcome.find("until a slot"), std::string::npos);
@@ -223,15 +223,15 @@ TEST(Route, BusyMachineAndNoLocalMeansWait) {
 
 TEST(Route, FractionalSpeedFactorBreaksTheListBefore220) {
     std::vector<Machine> ms = {machine("ssh://a", {}, 1, 1.5)};
-    auto r = decide({"x86_64-linux", {}, ""}, ms, local_x86(0), nix("2.8.0"));
+    auto r = decide({"x86_64-linux", {}, ""}, ms, local_x86(0), route_nix("2.8.0"));
     EXPECT_EQ(r.machines[0].verdict, Verdict::rejected_list);
     EXPECT_FALSE(r.choice);
-    r = decide({"x86_64-linux", {}, ""}, ms, local_x86(0), nix("2.20.0"));
+    r = decide({"x86_64-linux", {}, ""}, ms, local_x86(0), route_nix("2.20.0"));
     EXPECT_TRUE(r.choice);
 }
 
 TEST(Route, NoMachinesAtAll) {
-    const auto r = decide({"x86_64-linux", {}, ""}, {}, local_x86(0), nix("2.8.0"));
+    const auto r = decide({"x86_64-linux", {}, ""}, {}, local_x86(0), route_nix("2.8.0"));
     EXPECT_EQ(r.reply, Reply::decline_permanently);
     EXPECT_EQ(r.nix_says.end()[-2], "error: unable to start any build; either increase '--max-jobs' or enable remote builds.");
 }
@@ -241,16 +241,16 @@ TEST(Route, LocalFailureTextFollowsTheVersion) {
     std::vector<Machine> ms = {machine("ssh://arm", {"aarch64-linux"}, 1, 1)};
     const Need need{"x86_64-linux", {"uid-range"}, "/nix/store/x-y.drv"};
     auto local = local_x86(2);
-    auto r = decide(need, ms, local, nix("2.34.0"));
+    auto r = decide(need, ms, local, route_nix("2.34.0"));
     ASSERT_GE(r.nix_says.size(), 4u);
     EXPECT_EQ(r.nix_says.end()[-4], "error: Cannot build '/nix/store/x-y.drv'.");
     EXPECT_EQ(r.nix_says.end()[-3], "       Reason: missing system features");
     EXPECT_EQ(r.nix_says.end()[-2], "       Required features: {uid-range}");
-    r = decide(need, ms, local, nix("2.30.0"));
+    r = decide(need, ms, local, route_nix("2.30.0"));
     EXPECT_EQ(r.nix_says.end()[-3], "       Reason: required system or feature not available");
-    r = decide(need, ms, local_x86(0), nix("2.24.0"));
+    r = decide(need, ms, local_x86(0), route_nix("2.24.0"));
     EXPECT_EQ(r.nix_says.end()[-4], "error: Unable to start any build;");
-    r = decide(need, ms, local_x86(0), nix("2.34.0"));
+    r = decide(need, ms, local_x86(0), route_nix("2.34.0"));
     EXPECT_EQ(r.nix_says.end()[-2], "       Reason: local builds are disabled (max-jobs = 0)");
     r = decide(need, ms, local_x86(0), *logic_from_version_text("nix (Lix, like Nix) 2.93.0"));
     EXPECT_EQ(r.nix_says.end()[-2], "error: unable to start any build; remote machines may not have all required system features.");

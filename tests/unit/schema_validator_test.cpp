@@ -15,7 +15,7 @@ std::vector<std::string> validate(const char* document, const char* schema) {
     return validate_against_schema(json::parse(document), json::parse(schema));
 }
 
-std::string joined(const std::vector<std::string>& v) {
+std::string validator_joined(const std::vector<std::string>& v) {
     std::string out;
     for (const auto& s : v) out += s + "\n";
     return out;
@@ -23,7 +23,7 @@ std::string joined(const std::vector<std::string>& v) {
 
 // Exactly one problem, at `where`, whose text contains `what`.
 void expect_one_problem(const std::vector<std::string>& problems, const std::string& where, const std::string& what) {
-    ASSERT_EQ(1u, problems.size()) << joined(problems);
+    ASSERT_EQ(1u, problems.size()) << validator_joined(problems);
     EXPECT_EQ(0u, problems[0].rfind(where + ": ", 0)) << problems[0];
     EXPECT_NE(std::string::npos, problems[0].find(what)) << problems[0];
 }

@@ -3,7 +3,7 @@
 namespace nbd::cli_docs {
 namespace {
 
-std::string quoted(const std::string& text) {
+std::string fish_quoted(const std::string& text) {
     std::string out = "'";
     for (char c : text) {
         if (c == '\'' || c == '\\') out += '\\';
@@ -39,7 +39,7 @@ std::string render_fish_completion(const CliDescription& d) {
         std::string help;
         for (const auto& cmd : d.commands)
             if (cmd.name == w) help = cmd.help;
-        s += c + " " + no_command + " -a " + w + (help.empty() ? "" : " -d " + quoted(help)) + "\n";
+        s += c + " " + no_command + " -a " + w + (help.empty() ? "" : " -d " + fish_quoted(help)) + "\n";
     }
     for (const auto& cmd : d.commands) {
         const std::string when = "-n '__fish_seen_subcommand_from " + cmd.name + "'";
@@ -55,7 +55,7 @@ std::string render_fish_completion(const CliDescription& d) {
             case ValueKind::none:
                 break;
             case ValueKind::choice:
-                line += " -x -a " + quoted(join_words(o.choices));
+                line += " -x -a " + fish_quoted(join_words(o.choices));
                 break;
             case ValueKind::directory:
                 line += " -x -a '(__fish_complete_directories)'";
@@ -76,7 +76,7 @@ std::string render_fish_completion(const CliDescription& d) {
                 line += " -x";
                 break;
         }
-        s += line + " -d " + quoted(o.help) + "\n";
+        s += line + " -d " + fish_quoted(o.help) + "\n";
     }
     return s;
 }

@@ -17,7 +17,7 @@ std::string spec_text(const std::string& text) {
     return out;
 }
 
-std::string quoted(const std::string& text) {
+std::string zsh_quoted(const std::string& text) {
     std::string out = "'";
     for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
     return out + "'";
@@ -52,9 +52,9 @@ std::string render_zsh_completion(const CliDescription& d) {
     const std::string p = "_" + shell_function_name(d);
     std::string s = "#compdef " + d.program + "\n" + generated_notice("# ");
     std::vector<std::string> quoted_rules, quoted_formats, quoted_severities;
-    for (const auto& id : rule_ids(d)) quoted_rules.push_back(quoted(id));
-    for (const auto& f : d.formats) quoted_formats.push_back(quoted(f));
-    for (const auto& v : d.severities) quoted_severities.push_back(quoted(v));
+    for (const auto& id : rule_ids(d)) quoted_rules.push_back(zsh_quoted(id));
+    for (const auto& f : d.formats) quoted_formats.push_back(zsh_quoted(f));
+    for (const auto& v : d.severities) quoted_severities.push_back(zsh_quoted(v));
     s += "local -a " + p + "_rules=(" + join_words(quoted_rules) + ")\n";
     s += "local -a " + p + "_formats=(" + join_words(quoted_formats) + ")\n";
     s += "local -a " + p + "_severities=(" + join_words(quoted_severities) + ")\n";
@@ -63,11 +63,11 @@ std::string render_zsh_completion(const CliDescription& d) {
     s += p + "_report() {\n    if compset -P '*='; then _files; else compadd -S = -a " + p +
          "_formats; fi\n}\n";
     s += "local -a " + p + "_commands=(\n";
-    for (const auto& c : d.commands) s += "    " + quoted(c.name + ":" + c.help) + "\n";
+    for (const auto& c : d.commands) s += "    " + zsh_quoted(c.name + ":" + c.help) + "\n";
     for (const auto& w : d.command_words) {
         bool documented = false;
         for (const auto& c : d.commands) documented = documented || c.name == w;
-        if (!documented) s += "    " + quoted(w) + "\n";
+        if (!documented) s += "    " + zsh_quoted(w) + "\n";
     }
     s += ")\n";
     s += "local context state state_descr line\ntypeset -A opt_args\n";

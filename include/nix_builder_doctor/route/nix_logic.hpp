@@ -21,6 +21,8 @@ struct NixLogic {
     bool lix_slot_names = false;    // Lix names slot lock files with a hash of the URI
     bool no_local_features = false;  // < 2.2: local builds do not check features
 
+    // Is this Nix-compatible version at least major.minor?
+    bool at_least(int at_least_major, int at_least_minor) const;
     // "Nix 2.8.0 (the build hook of Nix 2.4-2.19)"
     std::string describe() const;
 };

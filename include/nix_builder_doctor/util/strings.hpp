@@ -11,7 +11,12 @@ namespace nbd::util {
 // Characters Nix and OpenSSH treat as blanks when tokenising a line.
 inline constexpr std::string_view kBlank = " \t\r\n";
 
+// Spaces and tabs only: what OpenSSH's key files (known_hosts, authorized_keys) separate fields with.
+inline constexpr std::string_view kSpaceTab = " \t";
+
 std::string_view trim(std::string_view s, std::string_view chars = kBlank);
+// Without the leading `chars`.
+std::string_view trim_start(std::string_view s, std::string_view chars = kBlank);
 // Split on any run of `separators`; empty tokens are dropped.
 std::vector<std::string> split_tokens(std::string_view s, std::string_view separators = kBlank);
 // Split on every occurrence of `separator`; empty fields are kept.
