@@ -293,7 +293,9 @@ TEST(RedactBinary, BuildersOptionWithAPastedKey) {
         const RunResult r = run(base + " --builders " + quote("ssh://nixbuild@builder.example.org x86_64-linux\n" + key) + format);
         EXPECT_TRUE(r.code == 0 || r.code == 1) << format << " exit " << r.code << "\n" << r.out;
         expect_no_secret(r.out, key_lines(key), "--builders LINE+KEY" + format);
-        if (format == " --format json") EXPECT_NE(r.out.find("machines.builders-file-is-private-key"), std::string::npos) << r.out;
+        if (format == " --format json") {
+            EXPECT_NE(r.out.find("machines.builders-file-is-private-key"), std::string::npos) << r.out;
+        }
         // Alone it starts with `-`: a usage error, which must not quote it either.
         const RunResult u = run(base + " --builders=" + quote(key) + format);
         EXPECT_EQ(2, u.code) << u.out;

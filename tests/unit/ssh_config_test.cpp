@@ -485,7 +485,7 @@ TEST(SshConfigInclude, FanOutIsBounded) {
     int reads = 0;
     s.read = [&](const std::string&) {
         ++reads;
-        return ReadResult{ReadStatus::ok, "Include x*\nInclude y*\nUser u\n"};
+        return ReadResult{ReadStatus::ok, "Include x*\nInclude y*\nUser u\n", ""};
     };
     int fresh = 0;
     s.glob = [&](const std::string& p) {
