@@ -83,7 +83,9 @@ private:
     void record(Hit hit) {
         const auto key = std::make_pair(hit.rule, hit.builder);
         if (auto it = m_seen.find(key); it != m_seen.end()) {
-            if (!hit.needs_builder) m_hits[it->second].needs_builder = false;  // a pattern of its own confirms it
+            Hit& first = m_hits[it->second];
+            if (!hit.needs_builder) first.needs_builder = false;  // a pattern of its own confirms it
+            first.last_line = std::max(first.last_line, hit.line);
             return;
         }
         if (m_seen.size() >= kMaxHits) return;

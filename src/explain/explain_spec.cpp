@@ -5,7 +5,7 @@
 namespace nbd::explain {
 namespace {
 
-const std::set<std::string> kKnownKeys = {"role", "scope", "rank", "cause", "fix", "alternatives", "resolved_by", "check", "fallback", "after_cause", "patterns_with_builder", "when_builders_named", "when_copying_in"};
+const std::set<std::string> kKnownKeys = {"role", "scope", "rank", "cause", "fix", "alternatives", "resolved_by", "check", "fallback", "after_cause", "patterns_with_builder", "when_builders_named", "when_copying_in", "yields_to_later"};
 
 std::string text_field(const nlohmann::json& j, const char* key, const std::string& id, std::vector<std::string>& problems) {
     if (!j.contains(key)) return "";
@@ -82,6 +82,15 @@ ExplainSpec parse_explain_spec(const engine::Rule& rule, std::vector<std::string
                 if (r.is_string()) spec.resolved_by.push_back(r.get<std::string>());
                 else problems.push_back(id + ": explain.resolved_by must be an array of rule ids");
             }
+    }
+    if (j.contains("yields_to_later")) {
+        bool ok = j["yields_to_later"].is_array();
+        if (ok)
+            for (const auto& p : j["yields_to_later"]) {
+                if (p.is_string() && p.get<std::string>().size() >= 2 && p.get<std::string>().back() == '.') spec.yields_to_later.push_back(p.get<std::string>());
+                else ok = false;
+            }
+        if (!ok) problems.push_back(id + ": explain.yields_to_later must be an array of rule-id prefixes ending in '.' (\"auth.\")");
     }
     return spec;
 }

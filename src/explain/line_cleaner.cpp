@@ -1,4 +1,5 @@
 #include "nix_builder_doctor/explain/log_reader.hpp"
+#include "nix_builder_doctor/explain/protocol_text.hpp"
 #include "nix_builder_doctor/util/strings.hpp"
 
 namespace nbd::explain {
@@ -124,7 +125,7 @@ CleanLine clean_line(std::string_view raw) {
         out.build_log = true;
         text = util::trim(text.substr(1), " \t");
     }
-    out.text = std::string(text);
+    out.text = reveal_protocol_text(text);
     return out;
 }
 

@@ -58,10 +58,11 @@ std::optional<std::string> builder_named_in(std::string_view line) {
     if (auto on = parse_building_on(line)) return on;
     for (std::string_view marker : {"SSH connection to '", "SSH master connection to '", "protocol mismatch from '", "cannot connect to '"})
         if (auto quoted = quoted_after(line, marker)) return quoted->first;
-    // OpenSSH: "user@host: Permission denied (publickey)."
+    // OpenSSH: "user@host: Permission denied (publickey)." (after a deploy tool's "[host] " prefix).
     const std::size_t colon = line.find(": Permission denied");
     if (colon != std::string_view::npos && colon > 0) {
-        const std::string_view who = line.substr(0, colon);
+        std::string_view who = line.substr(0, colon);
+        if (const std::size_t space = who.find_last_of(" \t"); space != std::string_view::npos) who.remove_prefix(space + 1);
         if (who.find('@') != std::string_view::npos && who.find_first_of(" \t'") == std::string_view::npos) return std::string(who);
     }
     return std::nullopt;

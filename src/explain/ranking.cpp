@@ -44,10 +44,13 @@ std::string attribute(const Hit& hit, const std::vector<std::string>& builders) 
 
 int role_order(Role r) { return r == Role::cause ? 0 : r == Role::vague ? 1 : 2; }
 
+long long last_line_of(const Hit& h) { return std::max(h.line, h.last_line); }
+
 bool compatible(const Hit& a, const Hit& b) { return a.builder.empty() || b.builder.empty() || a.builder == b.builder; }
 
 // `into` absorbs `from`: the better position, and the builder if it had none.
 void absorb(Hit& into, const Hit& from) {
+    into.last_line = std::max({into.last_line, into.line, from.last_line, from.line});
     into.block = std::min(into.block, from.block);
     into.build_log = into.build_log && from.build_log;
     if (into.builder.empty()) into.builder = from.builder;
@@ -114,19 +117,39 @@ std::vector<RankedHit> rank_hits(std::vector<Hit> hits, const std::vector<engine
         }
     }
 
+    // A failure the same builder got past later (a refused connection, then a refused key).
+    std::vector<bool> passed(merged.size(), false);
+    for (std::size_t a = 0; a < merged.size(); ++a) {
+        // Without any builder named, every hit is about the one host the log talks to.
+        if (!alive[a] || (merged[a].builder.empty() && !builders.empty())) continue;
+        for (std::size_t b = 0; b < merged.size() && !passed[a]; ++b) {
+            if (!alive[b] || b == a || merged[b].builder != merged[a].builder) continue;
+            if (last_line_of(merged[b]) <= last_line_of(merged[a])) continue;
+            for (const auto& prefix : specs[merged[a].rule].yields_to_later)
+                if (rules[merged[b].rule].id.rfind(prefix, 0) == 0) passed[a] = true;
+        }
+    }
+
     std::vector<Hit> kept;
+    std::vector<bool> kept_passed;
     for (std::size_t i = 0; i < merged.size(); ++i)
-        if (alive[i]) kept.push_back(std::move(merged[i]));
-    auto key = [&](const Hit& h) {
+        if (alive[i]) {
+            kept.push_back(std::move(merged[i]));
+            kept_passed.push_back(passed[i]);
+        }
+    std::vector<std::size_t> order(kept.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    auto key = [&](std::size_t i) {
+        const Hit& h = kept[i];
         const ExplainSpec& s = specs[h.rule];
-        return std::make_tuple(role_order(s.role), h.block, h.build_log, s.rank, h.line);
+        return std::make_tuple(role_order(s.role), static_cast<bool>(kept_passed[i]), h.block, h.build_log, s.rank, h.line);
     };
-    std::stable_sort(kept.begin(), kept.end(), [&](const Hit& a, const Hit& b) { return key(a) < key(b); });
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return key(a) < key(b); });
 
     std::vector<RankedHit> ranked;
     std::string first_cause;
-    for (auto& h : kept) {
-        RankedHit r{std::move(h), ""};
+    for (const std::size_t i : order) {
+        RankedHit r{std::move(kept[i]), ""};
         const Role role = specs[r.hit.rule].role;
         // Consequences follow from a builder's failure, not from, say, a typo in nix.conf.
         if (role != Role::consequence && first_cause.empty() && !r.hit.builder.empty()) first_cause = rules[r.hit.rule].id;

@@ -94,6 +94,9 @@ TEST(ExplainRules, NamesOnlyRulesThatExist) {
             EXPECT_TRUE(ids.count(s.when_copying_in)) << r.id << " names " << s.when_copying_in;
             EXPECT_NE(r.id, s.when_copying_in);
         }
+        for (const auto& prefix : s.yields_to_later)
+            EXPECT_TRUE(std::any_of(ids.begin(), ids.end(), [&](const std::string& id) { return id.rfind(prefix, 0) == 0; }))
+                << r.id << ": no rule id starts with " << prefix;
         if (!s.check.empty()) {
             std::istringstream selectors(s.check);
             for (std::string sel; std::getline(selectors, sel, ',');) {
@@ -195,9 +198,18 @@ TEST(ExplainRules, RecogniseEveryVersionsWording) {
         {"error: protocol mismatch, got 'This account is currently not available.'", "auth.login-shell-unusable"},
         {"error: 'nix-store --serve' protocol mismatch from 'nix@b', got 'hello'", "remote.protocol-mismatch"},
         {"error: serialised integer 1234 is too large for type 'j'", "remote.protocol-mismatch"},
+        // The 8 bytes are text: "hello wo" (a startup file's echo), "error: c" (the remote Nix's
+        // refusal of unsigned paths, before NixOS/nix#15503 decoded it).
+        {"error: serialised integer 8031924123371070824 is too large for type 'j'", "remote.protocol-mismatch"},
+        {"error: serialised integer 7142773272180060773 is too large for type 'j'", "remote.user-not-trusted"},
         // Daemon sockets: <= 2.3 and 2.4+.
         {"error: cannot connect to daemon at '/nix/var/nix/daemon-socket/socket': Connection refused", "install.daemon-not-running"},
         {"error: cannot connect to socket at '/nix/var/nix/daemon-socket/socket': Connection refused", "install.daemon-not-running"},
+        // systemd's journal: socket activation could not start the daemon (the client then sees
+        // its connection reset), or the service failed.
+        {"error: cannot open connection to remote store 'daemon': reading from file: Connection reset by peer\nsystemd[1]: nix-daemon.socket: Failed with result 'resources'.", "install.daemon-not-running"},
+        {"systemd[1]: Failed to start nix-daemon.service - Nix Daemon.", "install.daemon-not-running"},
+        {"systemd[1]: Failed to start Nix Daemon.", "install.daemon-not-running"},
         {"cannot build on 'ssh://nix@b': error: cannot connect to 'nix@b': error: cannot connect to socket at '/nix/var/nix/daemon-socket/socket': Connection refused", "remote.daemon-not-running"},
         // Trust of the client: the builders setting (2.3+) and substituters (<= 2.13, 2.14+).
         {"warning: ignoring the client-specified setting 'builders', because it is a restricted setting and you are not a trusted user", "nixconf.user-not-trusted"},
@@ -267,13 +279,26 @@ TEST(ExplainRules, RecogniseEveryVersionsWording) {
     for (const auto& [log, rule] : cases) EXPECT_EQ(rule, first_rule(log + "\n")) << log;
 }
 
+// A refused connection, then that host's sshd refusing the key: the network worked by then.
+TEST(ExplainRules, AFailureTheSameHostGotPastLaterRanksBelowIt) {
+    const std::string refused = "ssh: connect to host b port 22: Connection refused\n";
+    const std::string denied = "root@b: Permission denied (publickey).\n";
+    EXPECT_EQ("auth.key-not-authorized", first_rule(refused + refused + denied + denied));
+    // The other way round the refusal is the last state (sshd stopped after the key was refused).
+    EXPECT_EQ("net.connection-refused", first_rule(denied + refused));
+    // Another host's later failure says nothing about this one.
+    EXPECT_EQ("net.connection-refused",
+              first_rule("cannot build on 'ssh://root@a': error: cannot connect to 'root@a': ssh: connect to host a port 22: Connection refused\n"
+                         "cannot build on 'ssh://root@b': error: cannot connect to 'root@b': root@b: Permission denied (publickey).\n"));
+}
+
 TEST(ExplainRules, LoaderRejectsBadExplainData) {
     engine::Rule r;
     r.id = "test.bad-explain";
-    r.explain = nlohmann::json::parse(R"({"role": "symptom", "rank": 500, "alternatives": [{"rule": 1}], "colour": "red"})");
+    r.explain = nlohmann::json::parse(R"({"role": "symptom", "rank": 500, "alternatives": [{"rule": 1}], "colour": "red", "yields_to_later": ["auth"]})");
     std::vector<std::string> problems;
     parse_explain_spec(r, problems);
-    EXPECT_EQ(4u, problems.size());
+    EXPECT_EQ(5u, problems.size());
     r.log_patterns = {"valid pattern"};
     EXPECT_THROW(Explainer({r}), std::invalid_argument);
     r.explain = nullptr;

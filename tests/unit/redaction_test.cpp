@@ -162,7 +162,7 @@ TEST(SafeOutput, InvalidUtf8NeverThrows) {
     nlohmann::json j = {{"bad\xff key", "host\xfe\xc3"}};
     std::string out;
     ASSERT_NO_THROW(out = util::dump_json(j));
-    EXPECT_NO_THROW((void)nlohmann::json::parse(out));
+    EXPECT_TRUE(nlohmann::json::accept(out));
     EXPECT_NE(out.find("\xef\xbf\xbd"), std::string::npos) << out;
 }
 
@@ -333,7 +333,7 @@ TEST(HostileBytes, EveryOutputSurvivesInvalidUtf8AndEscapes) {
     for (const std::string format : {" --format json", " --format text", " --dump-facts"}) {
         const RunResult r = run(base + format);
         EXPECT_TRUE(r.code == 0 || r.code == 1) << format << " exit " << r.code << "\n" << r.out;
-        if (format != " --format text") EXPECT_NO_THROW((void)nlohmann::json::parse(r.out)) << format << "\n" << r.out;
+        if (format != " --format text") EXPECT_TRUE(nlohmann::json::accept(r.out)) << format << "\n" << r.out;
         else EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << r.out;
         EXPECT_EQ(r.out.find("type_error"), std::string::npos) << r.out;
     }
@@ -342,7 +342,7 @@ TEST(HostileBytes, EveryOutputSurvivesInvalidUtf8AndEscapes) {
         const RunResult r = run(base + " --builders " + quote("ssh://nixbuild@b\xff\x1b[2Jx x86_64-linux") + format);
         EXPECT_TRUE(r.code == 0 || r.code == 1) << format << " exit " << r.code << "\n" << r.out;
         if (format == " --format text") EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << r.out;
-        else EXPECT_NO_THROW((void)nlohmann::json::parse(r.out)) << format << "\n" << r.out;
+        else EXPECT_TRUE(nlohmann::json::accept(r.out)) << format << "\n" << r.out;
     }
     // An explain log line with bad bytes and escapes, as evidence.
     const fs::path log = fs::temp_directory_path() / ("nbd-hostile-log-" + std::to_string(::getpid()));
@@ -351,7 +351,7 @@ TEST(HostileBytes, EveryOutputSurvivesInvalidUtf8AndEscapes) {
         const RunResult r = run(std::string(NBD_BINARY) + " explain " + quote(log.string()) + format);
         EXPECT_TRUE(r.code == 0 || r.code == 1) << format << " exit " << r.code << "\n" << r.out;
         EXPECT_NE(r.out.find("machines.parse-error"), std::string::npos) << r.out;
-        if (format == " --format json") EXPECT_NO_THROW((void)nlohmann::json::parse(r.out)) << r.out;
+        if (format == " --format json") EXPECT_TRUE(nlohmann::json::accept(r.out)) << r.out;
         else EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << r.out;
     }
     fs::remove(log);

@@ -52,7 +52,7 @@ nlohmann::json check_with_builder_store_owner(Trees& t, unsigned owner_uid) {
                     " --remote-root builder=" + (t.dir / "builder").string() + " --user alice");
 }
 
-const nlohmann::json* finding(const nlohmann::json& report, const std::string& rule) {
+const nlohmann::json* finding_with_rule(const nlohmann::json& report, const std::string& rule) {
     for (const auto& f : report["findings"])
         if (f["rule"] == rule) return &f;
     return nullptr;
@@ -62,7 +62,7 @@ TEST(RemoteInstall, BuilderStoreOwnedByAnotherUserIsASingleUserInstallTheLoginUs
     if (::geteuid() != 0) GTEST_SKIP() << "needs root to give the builder's /nix/store another owner";
     Trees t;
     const auto report = check_with_builder_store_owner(t, 1000);
-    const auto* f = finding(report, "install.single-user");
+    const auto* f = finding_with_rule(report, "install.single-user");
     ASSERT_NE(nullptr, f) << report.dump(2);
     EXPECT_EQ("error", (*f)["severity"]);
     EXPECT_EQ("ssh://nix@builder", (*f)["builder"]);
@@ -75,7 +75,7 @@ TEST(RemoteInstall, BuilderStoreOwnedByTheLoginUserIsFine) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root to give the builder's /nix/store another owner";
     Trees t;
     const auto report = check_with_builder_store_owner(t, 1001);
-    EXPECT_EQ(nullptr, finding(report, "install.single-user")) << report.dump(2);
+    EXPECT_EQ(nullptr, finding_with_rule(report, "install.single-user")) << report.dump(2);
 }
 
 }  // namespace

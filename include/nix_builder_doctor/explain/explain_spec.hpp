@@ -42,6 +42,10 @@ struct ExplainSpec {
     std::string after_cause;  // a consequence's cause line when a cause is ranked above it
     std::vector<Alternative> alternatives;
     std::vector<std::string> resolved_by;  // rules whose match explains this one better
+    // Rule-id prefixes ("auth.", "remote.") whose match for the same builder on a LATER line shows
+    // that this failure passed: "Connection refused" while sshd restarted, then "Permission
+    // denied" from that sshd. Such a match ranks below the later one instead of above it.
+    std::vector<std::string> yields_to_later;
     std::string check;                     // selectors for `check --select` that decide it
     bool fallback = false;  // stands for a `cannot build on` failure no pattern recognises
     // Patterns that are the local machine's own refusal ("... is required to build ..., but I am

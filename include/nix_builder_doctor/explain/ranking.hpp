@@ -17,11 +17,12 @@ inline constexpr int kNoBlock = 1 << 30;
 struct Hit {
     std::size_t rule = 0;  // index into the rules
     std::string builder;   // empty: the log does not say
-    long long line = 0;
+    long long line = 0;  // the first line that shows it
     std::string text;
     int block = kNoBlock;  // index of the `cannot build on` block it was found in
     bool build_log = false;
     bool needs_builder = false;  // found only by the rule's patterns_with_builder
+    long long last_line = 0;     // the last line that shows it (0: `line`)
 };
 
 struct RankedHit {
