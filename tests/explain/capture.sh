@@ -268,6 +268,8 @@ wanted connection-refused-ssh && nixbuild connection-refused-ssh "ssh://root@no-
 wanted unreachable-ssh && nixbuild unreachable-ssh "ssh://root@unreachable $M -"
 wanted dns-failure-ssh && nixbuild dns-failure-ssh "ssh://root@build01.example.invalid $M -"
 wanted alias-ssh && nixbuild alias-ssh "ssh://root@mybuilder $M -"
+# A nix.buildMachines hostName that already says ssh:// (NixOS/nixpkgs#229542).
+wanted scheme-written-twice-ssh && nixbuild scheme-written-twice-ssh "ssh://ssh://root@healthy $M -"
 wanted not-ssh-ssh && nixbuild not-ssh-ssh "ssh://root@not-ssh $M -"
 wanted nix-not-found-ssh && nixbuild nix-not-found-ssh "ssh://root@no-nix-path $M -"
 if wanted nix-not-found-ssh-ng; then
