@@ -8,7 +8,8 @@ usage: scripts/score_realworld.py BINARY [dev|heldout] [--list] [--collected DAT
 comments). Either one restricts explain to that subset and skips check (config sets carry no date).
 
 explain: top-1 accuracy over the logs whose label is a catalog rule (no `seen:` line, label not
-`unknown`); `none` logs count as right when explain names no rule. check: for each config set,
+`unknown`); `none` logs count as right when explain names no rule. Also split by the
+`text-shows-cause:` key (whether the log text alone shows the cause, judged without the doctor). check: for each config set,
 the warnings and errors of `check --offline --root SET/root` (with `--user U` when a problem
 bullet says "with --user U") against its JUDGEMENT: each `problems:` bullet ("- RULE-ID (...)")
 whose id files can decide (catalog where O or R) is expected; ids named under `undecidable:` or
@@ -109,6 +110,7 @@ def read_slugs(path):
 def score_explain(binary, half, show, only=None):
     folder = os.path.join(CORPUS, "logs", half)
     rule_right = rule_total = none_right = none_total = crashes = 0
+    by_text = {}  # text-shows-cause yes/no/unjudged -> [right, total]
     wrong = []
     for name in sorted(os.listdir(folder)):
         if not name.endswith(".expected"):
@@ -133,11 +135,23 @@ def score_explain(binary, half, show, only=None):
         else:
             rule_total += 1
             rule_right += got == first
+        shows = (label.get("text-shows-cause", "").split() or ["unjudged"])[0]
+        tally = by_text.setdefault(shows, [0, 0])
+        tally[0] += got == first
+        tally[1] += 1
         if got != first:
             wrong.append((name, first, got))
     subset = f", {only[0]} {only[1] if only[0] == 'collected' else str(len(only[1])) + ' slugs'}" if only else ""
     print(f"explain ({half}{subset}): {rule_right}/{rule_total} logs with a rule label ranked first correctly; "
           f"{none_right}/{none_total} logs with no fitting rule left unnamed; {crashes} errors")
+    # Whether the log text alone shows the thread's cause (`text-shows-cause:`, a second reader's
+    # judgement made without the doctor's output): where it does not, no reader of the text could
+    # name it, and `check` or `explain --check` has to decide.
+    parts = [f"text shows the cause {by_text[k][0]}/{by_text[k][1]}" if k == "yes" else
+             f"text does not {by_text[k][0]}/{by_text[k][1]}" if k == "no" else f"{k} {by_text[k][0]}/{by_text[k][1]}"
+             for k in ("yes", "no", "unjudged") if k in by_text]
+    if parts:
+        print("  right first, by whether the log text shows the cause: " + "; ".join(parts))
     if show:
         for name, want, got in wrong:
             print(f"  {name}: want {want}, got {got}")

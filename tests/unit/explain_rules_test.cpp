@@ -202,9 +202,28 @@ TEST(ExplainRules, RecogniseEveryVersionsWording) {
         // refusal of unsigned paths, before NixOS/nix#15503 decoded it).
         {"error: serialised integer 8031924123371070824 is too large for type 'j'", "remote.protocol-mismatch"},
         {"error: serialised integer 7142773272180060773 is too large for type 'j'", "remote.user-not-trusted"},
+        // Wordings read from the sources (1.11 build-remote.pl and its Perl bindings, 2.3, 2.23+,
+        // Lix 2.95), not yet seen in a report.
+        {"unable to connect to \u2018builder.example.org\u2019", "remote.connection-failed"},
+        {"got EOF while expecting 8 bytes from remote side", "remote.connection-failed"},
+        {"error: opening a connection to remote store 'ssh-ng://builder' previously failed", "remote.connection-failed"},
+        {"did not get valid handshake from remote host", "remote.protocol-mismatch"},
+        {"error: cannot open connection to remote store 'ssh-ng://builder': error: nix-daemon protocol mismatch from", "remote.protocol-mismatch"},
+        {"cannot build on 'ssh-ng://nix@b': error: the Nix client version is too old", "remote.version-skew"},
+        {"error: cannot open connection to remote store 'daemon': error: could not connect to any lix socket (tried /nix/var/nix/daemon-socket/socket)", "install.daemon-not-running"},
+        {"warning: ignoring the user-specified setting 'builders', because it is a restricted setting and you are not a trusted user", "nixconf.user-not-trusted"},
+        {"cannot build on 'sshng://nix@b': error: don't know how to open Nix store with scheme 'sshng'", "machines.unknown-scheme"},
         // Daemon sockets: <= 2.3 and 2.4+.
         {"error: cannot connect to daemon at '/nix/var/nix/daemon-socket/socket': Connection refused", "install.daemon-not-running"},
         {"error: cannot connect to socket at '/nix/var/nix/daemon-socket/socket': Connection refused", "install.daemon-not-running"},
+        // A non-root user on the local store (daemon down): 2.34+'s chmod wording, and the big
+        // lock that 2.27+ reach first when per-user is already 0755 (2.33+ quote it with "); 2.31+
+        // add the trace "single-user Nix installation, or the Nix daemon may have crashed", and
+        // install.single-user's text names both.
+        {"error: setting permissions on \"/nix/var/nix/profiles/per-user\": Operation not permitted", "install.daemon-not-running"},
+        {"error: opening lock file '/nix/var/nix/db/big-lock': Permission denied", "install.single-user"},
+        {"error: opening lock file \"/nix/var/nix/db/big-lock\": Permission denied", "install.single-user"},
+        {"cannot build on 'ssh://nix@b': error: opening lock file \"/nix/var/nix/db/big-lock\": Permission denied", "install.single-user"},
         // systemd's journal: socket activation could not start the daemon (the client then sees
         // its connection reset), or the service failed.
         {"error: cannot open connection to remote store 'daemon': reading from file: Connection reset by peer\nsystemd[1]: nix-daemon.socket: Failed with result 'resources'.", "install.daemon-not-running"},
