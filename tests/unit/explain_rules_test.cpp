@@ -208,6 +208,7 @@ TEST(ExplainRules, RecogniseEveryVersionsWording) {
         {"got EOF while expecting 8 bytes from remote side", "remote.connection-failed"},
         {"error: opening a connection to remote store 'ssh-ng://builder' previously failed", "remote.connection-failed"},
         {"did not get valid handshake from remote host", "remote.protocol-mismatch"},
+        {"error: cannot build on 'ssh://builder': protocol mismatch with 'nix-store --serve' on 'builder'", "remote.protocol-mismatch"},
         {"error: cannot open connection to remote store 'ssh-ng://builder': error: nix-daemon protocol mismatch from", "remote.protocol-mismatch"},
         {"cannot build on 'ssh-ng://nix@b': error: the Nix client version is too old", "remote.version-skew"},
         {"error: cannot open connection to remote store 'daemon': error: could not connect to any lix socket (tried /nix/var/nix/daemon-socket/socket)", "install.daemon-not-running"},
