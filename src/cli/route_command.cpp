@@ -37,7 +37,10 @@ route::NixLogic local_logic(const Options& options, const nlohmann::json& facts)
     const auto& local_nix = facts.value("/machines/local_nix"_json_pointer, nlohmann::json::object());
     const std::string version = local_nix.value("version", "");
     if (!version.empty())
-        if (auto l = route::logic_from_version_text((local_nix.value("flavor", "") == "lix" ? "Lix " : "Nix ") + version)) return *l;
+        if (auto l = route::logic_from_version_text(local_nix.value("flavor", "") == "determinate"
+                                                        ? "nix (Determinate Nix " + version + ") " + local_nix.value("nix_version", "")
+                                                        : (local_nix.value("flavor", "") == "lix" ? "Lix " : "Nix ") + version))
+            return *l;
     if (options.root == "/") {
         const auto run = run_program({"nix", "--version"}, std::chrono::seconds(10));
         if (run.started && run.exit_code == 0)

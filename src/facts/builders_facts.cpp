@@ -1,7 +1,9 @@
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <regex>
 #include <set>
+#include <tuple>
 
 #include "nix_builder_doctor/facts/identity_facts.hpp"
 #include "nix_builder_doctor/facts/producers.hpp"
@@ -75,10 +77,24 @@ std::string features_split_reason(const parse::Machine& m) {
 
 // The Nix that builds here, from where its binaries are linked (`/nix/store/HASH-nix-2.18.1/bin/nix`).
 struct LocalNix {
-    std::string flavor;  // "nix" | "lix" | "" (unknown)
-    int major = 0, minor = 0;
-    std::string version, from;
+    std::string flavor;  // "nix" | "lix" | "determinate" | "" (unknown)
+    int major = 0, minor = 0;  // of the Nix it is (Determinate: the upstream Nix it is based on)
+    std::string version, from;  // version: its own (Determinate: "3.22.2")
+    std::string nix_version;    // the Nix version that decides behaviour ("2.35" for Determinate 3.22)
 };
+
+// The upstream Nix release each Determinate Nix minor release is based on, from the first tag of
+// each (DeterminateSystems/nix-src: `.version` at v3.0.0, v3.1.0, ...; read at v3.22.2). Later
+// 3.x releases are at least the last one.
+std::pair<int, int> determinate_base(int major, int minor) {
+    static constexpr std::array<std::array<int, 2>, 10> kFirstMinorToNix = {{
+        {0, 26}, {1, 27}, {3, 28}, {6, 29}, {8, 30}, {10, 31}, {12, 32}, {15, 33}, {19, 34}, {22, 35}}};
+    if (major > 3) return {2, kFirstMinorToNix.back()[1]};
+    int base = kFirstMinorToNix.front()[1];
+    for (const auto& [first, nix_minor] : kFirstMinorToNix)
+        if (minor >= first) base = nix_minor;
+    return {2, base};
+}
 
 // Follows symlinks inside the root (at most 40), returning the last path reached as a string: a
 // store path in a link target names the package even when the store itself is not in the tree.
@@ -106,7 +122,8 @@ std::string follow_links(FileSystem& fs, std::string path) {
 }
 
 LocalNix detect_local_nix(FileSystem& fs) {
-    static const std::regex store_name("^/nix/store/[0-9a-z]{32}-(nix|lix)-([0-9]+)\\.([0-9]+)([0-9a-z.+-]*)(/|$)");
+    // Determinate Nix's packages are named determinate-nix-3.x.y (packaging/components.nix).
+    static const std::regex store_name("^/nix/store/[0-9a-z]{32}-(determinate-nix|nix|lix)-([0-9]{1,6})\\.([0-9]{1,6})([0-9a-z.+-]*)(/|$)");
     for (const char* path : {"/nix/var/nix/profiles/default/bin/nix-daemon", "/run/current-system/sw/bin/nix-daemon",
                              "/nix/var/nix/profiles/default/bin/nix", "/run/current-system/sw/bin/nix"}) {
         if (!fs.lstat(path) && !fs.lstat(std::string(path).substr(0, std::string(path).rfind("/bin/")))) continue;
@@ -118,7 +135,13 @@ LocalNix detect_local_nix(FileSystem& fs) {
         n.major = std::atoi(match[2].str().c_str());
         n.minor = std::atoi(match[3].str().c_str());
         n.version = match[2].str() + "." + match[3].str() + match[4].str();
+        n.nix_version = n.version;
         n.from = path;
+        if (n.flavor == "determinate-nix") {
+            n.flavor = "determinate";
+            std::tie(n.major, n.minor) = determinate_base(n.major, n.minor);
+            n.nix_version = std::to_string(n.major) + "." + std::to_string(n.minor);
+        }
         return n;
     }
     return {};
@@ -131,10 +154,13 @@ std::string port_problem(const parse::Machine& m, const LocalNix& local, bool& m
     misread_host = false;
     port_used = s.port ? static_cast<int>(*s.port) : 22;
     const std::string destination = (s.has_user ? s.user + "@" : "") + (s.bracketed_ipv6 ? "[" + s.host + "]" : s.host);
-    const std::string who = local.flavor.empty() ? "" : (local.flavor == "lix" ? "Lix " : "Nix ") + local.version + " (" + local.from + ")";
+    const std::string who = local.flavor.empty() ? ""
+                            : local.flavor == "determinate"
+                                ? "Determinate Nix " + local.version + " (based on Nix " + local.nix_version + ", " + local.from + ")"
+                                : (local.flavor == "lix" ? "Lix " : "Nix ") + local.version + " (" + local.from + ")";
     std::string out;
     if (!s.port_text.empty()) {
-        const bool new_nix = local.flavor == "nix" && (local.major > 2 || (local.major == 2 && local.minor >= 31));
+        const bool new_nix = (local.flavor == "nix" || local.flavor == "determinate") && (local.major > 2 || (local.major == 2 && local.minor >= 31));
         if (!new_nix) {
             const std::string misread = "ssh `" + destination + ":" + s.port_text +
                                         "` as the host name, which does not resolve (`Could not resolve hostname`)";
@@ -458,7 +484,7 @@ void gather_builders(GatherContext& ctx) {
     m["etc_machines_entries"] = count_entries(ctx, "/etc/nix/machines");
 
     const LocalNix local_nix = detect_local_nix(ctx.fs);
-    m["local_nix"] = {{"flavor", local_nix.flavor}, {"version", local_nix.version}, {"from", local_nix.from}};
+    m["local_nix"] = {{"flavor", local_nix.flavor}, {"version", local_nix.version}, {"nix_version", local_nix.nix_version}, {"from", local_nix.from}};
     m["notes"] = nlohmann::json::array();
     f["builders"] = nlohmann::json::array();
     std::set<std::string> seen;

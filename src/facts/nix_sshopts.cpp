@@ -16,7 +16,8 @@ std::string quoted_words(const std::vector<std::string>& words) {
 // Nix >= 2.26 (the first release with shellSplitString); false for an unknown version. Lix
 // splits on blanks (tokenizeString in lix/libstore/ssh.cc, read in 2.90.0, 2.93.0 and 2.95.3).
 bool splits_like_shell(const std::string& flavor, const std::string& version, bool& known) {
-    known = flavor == "lix";
+    known = flavor == "lix" || flavor == "determinate";
+    if (flavor == "determinate") return true;  // every 3.x is based on Nix 2.26 or later
     if (flavor != "nix" || version.empty()) return false;
     char* end = nullptr;
     const long major = std::strtol(version.c_str(), &end, 10);
