@@ -50,45 +50,19 @@
 //     `Match host a all` (line 4) is accepted.
 #include "nix_builder_doctor/parse/ssh_config.hpp"
 
-#include <fnmatch.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <map>
 
+#include "include_source_fixture.hpp"
+
 using namespace nbd::parse;
 
 namespace {
 
-// An in-memory file tree for Include.
-struct MemFs {
-    std::map<std::string, std::string> files;
-    std::vector<std::string> globbed;
-
-    IncludeSource source() {
-        IncludeSource s;
-        s.read = [this](const std::string& path) {
-            ReadResult r;
-            const auto it = files.find(path);
-            if (it == files.end()) return r;
-            if (it->second == "<unreadable>") {
-                r.status = ReadStatus::unreadable;
-                return r;
-            }
-            r.status = ReadStatus::ok;
-            r.text = it->second;
-            return r;
-        };
-        s.glob = [this](const std::string& pattern) {
-            globbed.push_back(pattern);
-            std::vector<std::string> out;
-            for (const auto& [path, text] : files)
-                if (fnmatch(pattern.c_str(), path.c_str(), FNM_PATHNAME) == 0) out.push_back(path);
-            return out;
-        };
-        return s;
-    }
-};
+using include_fixture::MemFs;
+using include_fixture::messages;
 
 SshConfig parse_user(const std::string& text, MemFs* fs = nullptr) {
     static MemFs empty;
@@ -108,11 +82,6 @@ SshClientOptions eval(const SshConfig& c, const SshTarget& t) {
     return evaluate_ssh_config({&c}, t);
 }
 
-std::vector<std::string> messages(const std::vector<Diagnostic>& ds) {
-    std::vector<std::string> out;
-    for (const auto& d : ds) out.push_back(format_diagnostic(d));
-    return out;
-}
 
 std::vector<std::string> identity_paths(const SshClientOptions& o) {
     std::vector<std::string> out;

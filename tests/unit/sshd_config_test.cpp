@@ -53,36 +53,18 @@
 // log lines are sshd's.
 #include "nix_builder_doctor/parse/sshd_config.hpp"
 
-#include <fnmatch.h>
 #include <gtest/gtest.h>
 
 #include <map>
+
+#include "include_source_fixture.hpp"
 
 using namespace nbd::parse;
 
 namespace {
 
-struct MemFs {
-    std::map<std::string, std::string> files;
-    IncludeSource source() {
-        IncludeSource s;
-        s.read = [this](const std::string& path) {
-            ReadResult r;
-            const auto it = files.find(path);
-            if (it == files.end()) return r;
-            r.status = ReadStatus::ok;
-            r.text = it->second;
-            return r;
-        };
-        s.glob = [this](const std::string& pattern) {
-            std::vector<std::string> out;
-            for (const auto& [path, text] : files)
-                if (fnmatch(pattern.c_str(), path.c_str(), FNM_PATHNAME) == 0) out.push_back(path);
-            return out;
-        };
-        return s;
-    }
-};
+using include_fixture::MemFs;
+using include_fixture::messages;
 
 const std::string kHostKey = "HostKey /tmp/x/hk\n";
 
@@ -102,11 +84,6 @@ SshdMatchContext connection(const std::string& user, const std::string& addr = "
     return c;
 }
 
-std::vector<std::string> messages(const std::vector<Diagnostic>& ds) {
-    std::vector<std::string> out;
-    for (const auto& d : ds) out.push_back(format_diagnostic(d));
-    return out;
-}
 
 std::vector<std::string> values(const std::vector<SshListEntry>& entries) {
     std::vector<std::string> out;
