@@ -189,20 +189,15 @@ std::string port_problem(const parse::Machine& m, const LocalNix& local, bool& m
 // `ssh://ssh://builder@localhost` (nix.buildMachines' hostName with the scheme in it): Nix 2.8
 // (run here) and 2.15 (a user's log) give ssh `//ssh://builder@localhost` as the destination,
 // which ssh splits at its last `@` into user `//ssh://builder` and host `localhost`, port 22.
-std::string scheme_written_twice(const std::string& written) {
-    // No std::regex here: its recursion grows with the input (a 64 KiB entry would overflow the stack).
-    const auto scheme_end = [](const std::string& text, std::size_t from) -> std::size_t {
-        std::size_t i = from;
-        if (i >= text.size() || !std::isalpha(static_cast<unsigned char>(text[i]))) return std::string::npos;
-        while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '+' || text[i] == '.' || text[i] == '-')) ++i;
-        return text.compare(i, 3, "://") == 0 ? i : std::string::npos;
-    };
-    const std::size_t outer = scheme_end(written, 0);
-    if (outer == std::string::npos) return "";
-    const std::size_t inner = scheme_end(written, outer + 3);
-    if (inner == std::string::npos) return "";
-    const std::size_t schemes_length = inner + 3;
-    std::string rest = written.substr(outer + 3);
+std::string scheme_written_twice(const parse::MachineStoreUri& s) {
+    // The parser has the outer scheme; is what follows `scheme://` another `scheme://`?
+    if (s.scheme.empty() || s.scheme_added || s.written.compare(0, s.scheme.size() + 3, s.scheme + "://") != 0) return "";
+    std::string rest = s.written.substr(s.scheme.size() + 3);
+    std::size_t i = 0;
+    if (rest.empty() || !std::isalpha(static_cast<unsigned char>(rest[0]))) return "";
+    while (i < rest.size() && (std::isalnum(static_cast<unsigned char>(rest[i])) || rest[i] == '+' || rest[i] == '.' || rest[i] == '-')) ++i;
+    if (rest.compare(i, 3, "://") != 0) return "";
+    const std::size_t schemes_length = s.scheme.size() + 3 + i + 3;
     rest = rest.substr(0, rest.find('?'));  // the store settings are Nix's, not ssh's
     const std::string destination = "//" + rest;
     const std::size_t at = destination.rfind('@');
@@ -212,7 +207,7 @@ std::string scheme_written_twice(const std::string& written) {
     else if (host.find(':') != std::string::npos)
         reading = "user `" + destination.substr(0, at) + "` at host `" + host + "`, a name that does not resolve (ssh takes no port from it)";
     else reading = "user `" + destination.substr(0, at) + "` at `" + host + "` port 22, a user that does not exist there";
-    return "the scheme is written twice (`" + written.substr(0, schemes_length) + "`): Nix (2.8, 2.15) hands ssh `" + destination +
+    return "the scheme is written twice (`" + s.written.substr(0, schemes_length) + "`): Nix (2.8, 2.15) hands ssh `" + destination +
            "` as the destination, which ssh reads as " + reading;
 }
 
@@ -269,7 +264,7 @@ nlohmann::json describe_machine(GatherContext& ctx, const parse::Machine& m, con
     }
     b["nix_program"] = s.scheme == "ssh" ? "nix-store" : "nix-daemon";
     b["is_ssh"] = s.scheme == "ssh" || s.scheme == "ssh-ng" || s.scheme == "mounted-ssh-ng";
-    b["scheme_written_twice"] = b["is_ssh"].get<bool>() ? scheme_written_twice(s.written) : "";
+    b["scheme_written_twice"] = b["is_ssh"].get<bool>() ? scheme_written_twice(s) : "";
     // Nothing else about it is what ssh will be given: one finding, no ssh checks.
     if (b["scheme_written_twice"] != "") b["is_ssh"] = false;
     // SSHMaster runs the remote command with `bash -c` instead of ssh when the destination is
